@@ -1,0 +1,138 @@
+"""Audio in and out: decode any file the way Whisper does, resample, play, plot, save.
+
+Taught in notebooks/00_first_transcript.ipynb (loading and playing) and 01_record_audio.ipynb (recording).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import wave
+from pathlib import Path
+
+import numpy as np
+
+SAMPLE_RATE = 16_000  # Hz: the rate every Whisper model expects
+SUPPORTED_HINT = "Use a WAV, FLAC, MP3, OGG, M4A or WebM file."
+
+
+def ffmpeg_exe() -> str:
+    """Path of an ffmpeg binary: the system's if installed, else the one the pip package imageio-ffmpeg ships."""
+    system = shutil.which("ffmpeg")
+    if system:
+        return system
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise RuntimeError(
+            "ffmpeg was not found. Install it (`pip install imageio-ffmpeg`, or your system's ffmpeg package: "
+            "`apt-get install ffmpeg`, `brew install ffmpeg`, `winget install ffmpeg`)."
+        ) from None
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def ensure_ffmpeg_on_path() -> str:
+    """Make ``ffmpeg`` callable by name, as ``whisper.load_audio`` and the ``whisper`` command need.
+
+    Without a system ffmpeg, a link named ``ffmpeg`` to imageio-ffmpeg's binary is put in a folder that is
+    added to ``PATH`` for this process and the programs it starts. Returns the binary's path.
+    """
+    exe = ffmpeg_exe()
+    if shutil.which("ffmpeg") is None:
+        folder = Path.home() / ".cache" / "whisper-lab" / "bin"
+        folder.mkdir(parents=True, exist_ok=True)
+        link = folder / ("ffmpeg.exe" if os.name == "nt" else "ffmpeg")
+        if not link.exists():
+            try:
+                link.symlink_to(exe)
+            except OSError:  # no symlinks allowed (Windows without developer mode)
+                shutil.copy2(exe, link)
+        os.environ["PATH"] = f"{folder}{os.pathsep}{os.environ.get('PATH', '')}"
+    return exe
+
+
+def load_audio(source: str | os.PathLike | np.ndarray, sr: int = SAMPLE_RATE) -> np.ndarray:
+    """Mono float32 samples in [-1, 1] at ``sr`` Hz, from an audio file or an array.
+
+    A file is decoded by ffmpeg exactly as ``whisper.load_audio`` does (16-bit, downmixed, resampled). An
+    array is taken to be at ``sr`` already (see :func:`resample` otherwise); int16 arrays are scaled.
+    """
+    if isinstance(source, np.ndarray):
+        return _as_float_mono(source)
+    path = Path(source)
+    if not path.exists():
+        raise FileNotFoundError(f"No such audio file: {path}. Check the path (bundled clips: course_utils.clips()).")
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not an audio file.")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path} is empty (0 bytes): record or download it again.")
+    command = [ffmpeg_exe(), "-nostdin", "-threads", "0", "-i", str(path),
+               "-f", "s16le", "-ac", "1", "-acodec", "pcm_s16le", "-ar", str(sr), "-"]  # fmt: skip
+    result = subprocess.run(command, capture_output=True)
+    if result.returncode != 0:
+        reason = result.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no reason given"]
+        raise ValueError(f"{path} is not audio that ffmpeg can decode (ffmpeg: {reason[0]}). {SUPPORTED_HINT}")
+    audio = np.frombuffer(result.stdout, np.int16).astype(np.float32) / 32768.0
+    if audio.size == 0:
+        raise ValueError(f"{path} holds no audio samples (a video without sound?). {SUPPORTED_HINT}")
+    return audio
+
+
+def _as_float_mono(audio: np.ndarray) -> np.ndarray:
+    if audio.ndim == 2:  # (samples, channels) or (channels, samples): average the channels
+        audio = audio.mean(axis=int(np.argmin(audio.shape)))
+    if audio.ndim != 1:
+        raise ValueError(f"Expected a 1-D array of samples, got shape {audio.shape}.")
+    if audio.dtype == np.int16:
+        return audio.astype(np.float32) / 32768.0
+    if not np.issubdtype(audio.dtype, np.floating):
+        raise ValueError(f"Expected float or int16 samples, got {audio.dtype}.")
+    if audio.size and not np.isfinite(audio).all():
+        raise ValueError("The array holds NaN or infinite samples.")
+    return audio.astype(np.float32, copy=False)
+
+
+def resample(audio: np.ndarray, orig_sr: int, target_sr: int = SAMPLE_RATE) -> np.ndarray:
+    """``audio`` sampled at ``orig_sr`` Hz, resampled to ``target_sr`` Hz (high-quality soxr resampler)."""
+    import soxr
+
+    audio = _as_float_mono(audio)
+    if orig_sr == target_sr:
+        return audio
+    return soxr.resample(audio, orig_sr, target_sr).astype(np.float32)
+
+
+def duration(audio: np.ndarray, sr: int = SAMPLE_RATE) -> float:
+    """Length of ``audio`` in seconds."""
+    return len(audio) / sr
+
+
+def play(audio: np.ndarray, sr: int = SAMPLE_RATE):
+    """A player for the notebook (an ``IPython.display.Audio``), at the clip's own loudness."""
+    from IPython.display import Audio
+
+    return Audio(np.clip(audio, -1, 1), rate=sr, normalize=False)
+
+
+def plot_waveform(audio: np.ndarray, sr: int = SAMPLE_RATE, title: str = "Waveform", ax=None):
+    """Plot amplitude against time in seconds; returns the matplotlib axes."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 2.5), layout="constrained")
+    ax.plot(np.arange(len(audio)) / sr, audio, linewidth=0.5)
+    ax.set(title=title, xlabel="time (s)", ylabel="amplitude", xlim=(0, max(len(audio) / sr, 1 / sr)), ylim=(-1, 1))
+    return ax
+
+
+def save_wav(path: str | os.PathLike, audio: np.ndarray, sr: int = SAMPLE_RATE) -> Path:
+    """Write ``audio`` (float in [-1, 1]) as a 16-bit mono WAV file; returns the path."""
+    samples = (np.clip(_as_float_mono(audio), -1, 1) * 32767).astype("<i2")
+    path = Path(path)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(sr)
+        out.writeframes(samples.tobytes())
+    return path

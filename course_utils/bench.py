@@ -1,0 +1,76 @@
+"""``python -m course_utils bench``: load time, real-time factor and peak memory of models on bundled speech.
+
+Each model runs in a fresh Python process, so its peak memory is its own. The real-time factor (RTF) is
+transcription time divided by audio duration: 0.1 means ten times faster than real time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+DEFAULT_MODELS = "tiny.en,base"
+
+
+def peak_memory_mb() -> float | None:
+    """Peak resident memory of this process in MB (None where the OS does not tell)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1e6 if sys.platform == "darwin" else peak / 1e3  # bytes on macOS, KiB elsewhere
+
+
+def measure(name: str, clip_ids: list[str]) -> dict:
+    """Load ``name``, warm it up, then transcribe the clips greedily; times in seconds."""
+    from . import clip, load_audio, load_model, transcribe
+
+    started = time.perf_counter()
+    model = load_model(name)
+    load_s = time.perf_counter() - started
+    audios = [load_audio(clip(c).path) for c in clip_ids]
+    transcribe(model, audios[0][:16_000], temperature=0)  # warm-up: first call pays one-time costs
+    started = time.perf_counter()
+    for audio in audios:
+        transcribe(model, audio, temperature=0, language="en")
+    seconds = time.perf_counter() - started
+    audio_s = sum(len(a) for a in audios) / 16_000
+    return {"model": name, "device": str(model.device), "load_s": round(load_s, 2), "audio_s": round(audio_s, 1),
+            "transcribe_s": round(seconds, 2), "rtf": round(seconds / audio_s, 3), "peak_memory_mb": peak_memory_mb()}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    from . import clips
+
+    parser = argparse.ArgumentParser(prog="python -m course_utils bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default=DEFAULT_MODELS, help=f"comma-separated (default {DEFAULT_MODELS})")
+    parser.add_argument("--clips", help="comma-separated clip ids (default: every English speech clip)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per model")
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # internal: measure one model in this process
+    args = parser.parse_args(argv)
+    clip_ids = args.clips.split(",") if args.clips else [c.id for c in clips(kind="speech", language="en")]
+    if args.child:
+        print(json.dumps(measure(args.child, clip_ids)))
+        return 0
+    rows = []
+    for name in args.models.split(","):
+        command = [sys.executable, "-m", "course_utils", "bench", "--child", name, "--clips", ",".join(clip_ids)]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(done.stderr, file=sys.stderr)
+            return 1
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    if args.json:
+        print("\n".join(json.dumps(row) for row in rows))
+        return 0
+    print(f"{len(clip_ids)} clips, {rows[0]['audio_s']} s of English speech, greedy decoding (temperature 0)\n")
+    print(f"{'model':<10}{'device':<8}{'load s':>8}{'transcribe s':>14}{'RTF':>8}{'x real time':>13}{'peak MB':>9}")
+    for r in rows:
+        memory = f"{r['peak_memory_mb']:.0f}" if r["peak_memory_mb"] else "n/a"
+        print(f"{r['model']:<10}{r['device']:<8}{r['load_s']:>8}{r['transcribe_s']:>14}{r['rtf']:>8}"
+              f"{1 / r['rtf']:>12.1f}x{memory:>9}")  # fmt: skip
+    return 0
