@@ -3,7 +3,6 @@
     doctor      check this machine before class (Python, torch, ffmpeg, models, Jupyter, disk)
     bench       load time, real-time factor and peak memory of models on the bundled speech
     bench-wer   word error rate of models on a clip manifest (notebooks/04)
-    bench-live  live chunked transcription: dropped samples, commit latency, WER (notebooks/05)
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ COMMANDS = {  # command -> module with a main(argv) -> int
     "doctor": "course_utils.doctor",
     "bench": "course_utils.bench",
     "bench-wer": "course_utils.bench_wer",
-    "bench-live": "course_utils.bench_live",
 }
 
 

@@ -1,0 +1,409 @@
+"""``python -m course_utils bench-wer``: word error rate and speed of Whisper models on every clip of a manifest.
+
+    python -m course_utils bench-wer --manifest data/clips.csv --models tiny.en,base --out results/wer
+
+Writes ``OUT/wer.csv`` (one row per clip and model) and three plots as PNG. Any manifest with the columns of
+data/clips.csv works, so a teacher can score their own clips. Decoding is greedy (temperature 0), so the WER
+column is the same on every run on the same machine; seconds and real-time factor vary from run to run.
+Taught in notebooks/04_model_sizes_wer.ipynb, which calls :func:`benchmark` and the plots below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import torch
+import whisper
+
+from .audio import SAMPLE_RATE, duration, load_audio
+from .data import MANIFEST, Clip, read_manifest
+from .models import OFFLINE_SOURCES, default_device, is_downloaded, is_online, load_model
+from .transcribe import transcribe
+from .wer import word_error_rate
+
+# Columns a manifest needs (data/clips.csv's; music_to_voice_db is optional: mixes only)
+MANIFEST_COLUMNS = ("id", "file", "language", "kind", "duration", "transcript", "licence", "source")
+ONLINE_MODELS = ("tiny", "base", "small", "medium", "large-v3", "turbo")  # compared when the model server answers
+# Approximate parameter counts from Whisper's README, to decide before loading whether a model fits in memory
+APPROX_PARAMETERS = {"tiny": 39e6, "base": 74e6, "small": 244e6, "medium": 769e6, "large": 1550e6, "turbo": 809e6}
+BYTES_PER_PARAMETER = 6  # while loading: float32 weights (4 bytes) plus the float16 checkpoint they come from (2)
+HEADROOM_BYTES = 1_500_000_000  # activations, decoding caches and the rest of the notebook
+DECODING = {"temperature": 0.0, "condition_on_previous_text": False}  # greedy: the same words on every run
+PLOTS = ("wer_vs_parameters.png", "wer_vs_time.png", "wer_vs_music_to_voice.png")
+MARKERS = "osD^v<>ph*"  # one per song in the music-to-voice plot
+FIGURE_SIZE = (7, 4.5)  # inches
+
+
+@dataclass
+class Measurement:
+    """One model on one clip: a row of wer.csv. ``wer`` is None when the pair was skipped (see ``note``)."""
+
+    clip_id: str
+    model: str
+    wer: float | None  # a fraction (0.25 = 25 %); a character error rate where unit is "character"
+    substitutions: int | None
+    deletions: int | None
+    insertions: int | None
+    seconds: float | None  # wall time of the transcription alone (model loaded, audio decoded beforehand)
+    rtf: float | None  # real-time factor: seconds / clip duration; below 1 is faster than real time
+    hypothesis: str
+    reference: str  # the clip's transcript, as written in the manifest
+    kind: str
+    language: str
+    music_to_voice_db: float | None
+    duration: float  # seconds of audio
+    parameters: int  # of the model, counted
+    device: str  # "cpu" or "cuda": the timings hold for this device only
+    reference_words: int | None
+    unit: str  # "word", or "character" for languages written without spaces
+    note: str  # why a pair was skipped; empty otherwise
+
+
+COLUMNS = tuple(f.name for f in fields(Measurement))
+
+
+def read_clips(manifest: str | os.PathLike) -> list[Clip]:
+    """The clips of ``manifest``, after checking it exists, has every column and that its audio files exist."""
+    manifest = Path(manifest)
+    if not manifest.is_file():
+        raise FileNotFoundError(
+            f"No manifest at {manifest}. Give the path of a CSV with columns {', '.join(MANIFEST_COLUMNS)}."
+        )
+    with manifest.open(newline="", encoding="utf-8") as file:
+        header = next(csv.reader(file), [])
+    missing = [column for column in MANIFEST_COLUMNS if column not in header]
+    if missing:
+        raise ValueError(
+            f"{manifest} lacks the column(s) {', '.join(missing)}. A manifest needs {', '.join(MANIFEST_COLUMNS)} "
+            "(and music_to_voice_db for mixes), as data/clips.csv has."
+        )
+    clips = read_manifest(manifest)
+    if not clips:
+        raise ValueError(f"{manifest} lists no clips: add one row per audio file.")
+    absent = [str(clip.path) for clip in clips if not clip.path.is_file()]
+    if absent:
+        raise FileNotFoundError(
+            f"{manifest} lists audio that does not exist: {', '.join(absent)}. Paths are relative to the CSV's folder."
+        )
+    return clips
+
+
+def approx_parameters(name: str) -> float:
+    """Whisper's published parameter count for model ``name`` (e.g. 74e6 for "base" and "base.en")."""
+    family = "turbo" if "turbo" in name else name.split(".")[0].split("-")[0]
+    return APPROX_PARAMETERS[family]
+
+
+def available_memory(device: str) -> int | None:
+    """Free bytes on ``device`` ("cuda" or "cpu"), or None where that cannot be told."""
+    if device.startswith("cuda"):
+        return torch.cuda.mem_get_info(torch.device(device))[0]
+    try:
+        with open("/proc/meminfo") as file:
+            info = dict(line.split(":", 1) for line in file)
+        return int(info["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def memory_shortfall(name: str, device: str | None = None) -> str:
+    """Why ``name`` would not fit in the memory free on ``device`` now; empty if it fits (or free memory is unknown)."""
+    device = device or default_device()
+    needed = approx_parameters(name) * BYTES_PER_PARAMETER + HEADROOM_BYTES
+    free = available_memory(device)
+    if free is None or needed <= free:
+        return ""
+    return f"{name} needs about {needed / 1e9:.1f} GB but {device} has {free / 1e9:.1f} GB free"
+
+
+def models_to_compare(device: str | None = None) -> list[str]:
+    """The models the course compares here: ONLINE_MODELS when the model server answers, else the offline ones.
+
+    Models that would not fit in memory are left out, with a message on stderr that says so.
+    """
+    candidates = ONLINE_MODELS if is_online() else tuple(OFFLINE_SOURCES)
+    chosen = []
+    for name in candidates:
+        shortfall = memory_shortfall(name, device)
+        if shortfall:
+            print(f"Leaving out {shortfall}.", file=sys.stderr)
+        else:
+            chosen.append(name)
+    return chosen
+
+
+def check_models(names: list[str]) -> None:
+    """Raise a clear error for an unknown model name, or one that cannot be loaded offline."""
+    unknown = [name for name in names if name not in whisper.available_models()]
+    if unknown:
+        raise ValueError(
+            f"Unknown model(s) {', '.join(unknown)}. Valid names: {', '.join(whisper.available_models())}."
+        )
+    unreachable = [name for name in names if name not in OFFLINE_SOURCES and not is_downloaded(name)]
+    if unreachable and not is_online():
+        raise ValueError(
+            f"{', '.join(unreachable)} cannot be loaded offline: only {', '.join(OFFLINE_SOURCES)} ship with pip "
+            "packages. Connect to the internet once to download the others, or leave them out of --models."
+        )
+
+
+def _warm_up(model: whisper.Whisper) -> None:
+    """Run the encoder and one decoding step on a second of silence: one-off start-up costs stay out of timings."""
+    transcribe(model, np.zeros(SAMPLE_RATE, np.float32), language="en", sample_len=1, temperature=0.0)
+
+
+def measure(model: whisper.Whisper, name: str, clip: Clip, audio: np.ndarray, parameters: int) -> Measurement:
+    """Transcribe ``clip`` (its samples ``audio`` at 16 kHz) with ``model`` and score it against the transcript.
+
+    The clip's language is forced (no detection); an English-only model on another language is skipped.
+    """
+    seconds_of_audio = duration(audio, SAMPLE_RATE)
+    row = Measurement(
+        clip_id=clip.id, model=name, wer=None, substitutions=None, deletions=None, insertions=None, seconds=None,
+        rtf=None, hypothesis="", reference=clip.transcript, kind=clip.kind, language=clip.language,
+        music_to_voice_db=clip.music_to_voice_db, duration=round(seconds_of_audio, 3), parameters=parameters,
+        device=model.device.type, reference_words=None, unit="", note="",
+    )  # fmt: skip
+    if name.endswith(".en") and clip.language != "en":
+        row.note = "skipped: English-only model"
+        return row
+    start = time.perf_counter()
+    row.hypothesis = transcribe(model, audio, language=clip.language, **DECODING)["text"].strip()
+    seconds = time.perf_counter() - start
+    result = word_error_rate(clip.transcript, row.hypothesis, clip.language)
+    row.wer, row.reference_words, row.unit = round(result.wer, 4), result.reference_words, result.unit
+    row.substitutions, row.deletions, row.insertions = result.substitutions, result.deletions, result.insertions
+    row.seconds, row.rtf = round(seconds, 3), round(seconds / seconds_of_audio, 4)
+    return row
+
+
+def benchmark(
+    clips: list[Clip], names: list[str], device: str | None = None, progress: bool = True
+) -> list[Measurement]:
+    """Every model of ``names`` on every clip, one model in memory at a time; a progress bar on stderr.
+
+    Models that would not fit in memory are skipped with a message on stderr (see :func:`memory_shortfall`).
+    """
+    from tqdm import tqdm
+
+    check_models(names)
+    audios = {clip.id: load_audio(clip.path) for clip in clips}
+    rows: list[Measurement] = []
+    with tqdm(total=len(clips) * len(names), unit="clip", file=sys.stderr, disable=not progress) as bar:
+        for name in names:
+            shortfall = memory_shortfall(name, device)
+            if shortfall:
+                print(f"Skipping {shortfall}.", file=sys.stderr)
+                bar.update(len(clips))
+                continue
+            bar.set_description(f"loading {name}")
+            model = load_model(name, device)
+            parameters = sum(p.numel() for p in model.parameters())
+            _warm_up(model)
+            for clip in clips:
+                bar.set_description(f"{name} on {clip.id}")
+                rows.append(measure(model, name, clip, audios[clip.id], parameters))
+                bar.update()
+            del model
+            gc.collect()
+    return rows
+
+
+def write_csv(rows: list[Measurement], path: str | os.PathLike) -> Path:
+    """Write ``rows`` to ``path`` as CSV with COLUMNS as header; empty cells for skipped values."""
+    path = Path(path)
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: "" if value is None else value for key, value in asdict(row).items()})
+    return path
+
+
+def format_table(rows: list[Measurement], timings: bool = True) -> str:
+    """A plain-text table: clip, model, WER (%), S, D, I and, with ``timings``, seconds and real-time factor."""
+    header = ["clip", "model", "WER %", "S", "D", "I"] + (["seconds", "RTF"] if timings else []) + ["note"]
+    lines = []
+    for row in rows:
+        scored = row.wer is not None
+        cells = [row.clip_id, row.model]
+        cells += (
+            [f"{100 * row.wer:.1f}", str(row.substitutions), str(row.deletions), str(row.insertions)]
+            if scored
+            else ["-"] * 4
+        )
+        if timings:
+            cells += [f"{row.seconds:.2f}", f"{row.rtf:.3f}"] if scored else ["-"] * 2
+        lines.append(cells + [row.note or ("CER: scored per character" if row.unit == "character" else "")])
+    widths = [max(len(r[i]) for r in [header, *lines]) for i in range(len(header))]
+    text = {0, 1, len(header) - 1}  # clip, model and note are aligned left; numbers right
+    return "\n".join(
+        "  ".join(
+            cell.ljust(w) if i in text else cell.rjust(w) for i, (cell, w) in enumerate(zip(cells, widths))
+        ).rstrip()
+        for cells in [header, *lines]
+    )
+
+
+def _word_scored_by_all(rows: list[Measurement]) -> list[Measurement]:
+    """Rows of the clips that every model scored in words: so that each model's mean covers the same clips."""
+    models = {row.model for row in rows}
+    scored = {(r.clip_id, r.model) for r in rows if r.wer is not None and r.unit == "word"}
+    common = {r.clip_id for r in rows if all((r.clip_id, m) in scored for m in models)}
+    return [r for r in rows if r.clip_id in common]
+
+
+def _group_by(rows: list[Measurement], key) -> dict:
+    """``rows`` in lists by ``key(row)``."""
+    groups: dict = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row)
+    return groups
+
+
+def _model_order(rows: list[Measurement]) -> list[str]:
+    return sorted({r.model for r in rows}, key=lambda m: next(r.parameters for r in rows if r.model == m))
+
+
+def _plot_against(rows: list[Measurement], x_of, xlabel: str, title: str, ax=None, log_x: bool = False):
+    """Mean WER per clip kind (one line each) against a per-model quantity ``x_of(model rows)``."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=FIGURE_SIZE, layout="constrained")
+    rows = _word_scored_by_all(rows)
+    models = _model_order(rows)
+    by_model = _group_by(rows, lambda r: r.model)
+    for kind, kind_rows in sorted(_group_by(rows, lambda r: r.kind).items()):
+        per_model = _group_by(kind_rows, lambda r: r.model)
+        xs = [x_of(by_model[m]) for m in models if m in per_model]
+        ys = [100 * np.mean([r.wer for r in per_model[m]]) for m in models if m in per_model]
+        n = len({r.clip_id for r in kind_rows})
+        ax.plot(xs, ys, marker="o", label=f"{kind} ({n} clip{'s' * (n != 1)})")
+    for i, m in enumerate(models):  # names along the bottom, staggered: medium and turbo are nearly the same size
+        ax.annotate(m, (x_of(by_model[m]), 0), xytext=(0, 4 + 10 * (i % 2)), textcoords="offset points", ha="center",
+                    fontsize=8, xycoords=("data", "axes fraction"))  # fmt: skip
+    if log_x:
+        ax.set_xscale("log")
+        ticks = [x_of(by_model[m]) for m in models]
+        ax.set_xticks(ticks, [f"{t:.0f}" for t in ticks])
+        ax.minorticks_off()
+    ax.margins(x=0.08)
+    ax.set(title=title, xlabel=xlabel, ylabel="mean WER over clips (%)")
+    ax.set_ylim(bottom=-0.08 * max(ax.get_ylim()[1], 1))  # room for the names under the lowest line
+    ax.legend(title="clip kind")
+    return ax
+
+
+def plot_wer_vs_parameters(rows: list[Measurement], ax=None):
+    """Mean WER per clip kind against each model's parameter count (log scale); returns the axes."""
+    return _plot_against(rows, lambda mr: mr[0].parameters / 1e6, "parameters (millions, log scale)",
+                         "WER against model size", ax, log_x=True)  # fmt: skip
+
+
+def plot_wer_vs_time(rows: list[Measurement], ax=None):
+    """Mean WER per clip kind against each model's mean real-time factor; returns the axes."""
+    return _plot_against(
+        rows, lambda mr: float(np.mean([r.rtf for r in mr])), "mean real-time factor (s of compute per s of audio)",
+        "WER against transcription time", ax,
+    )  # fmt: skip
+
+
+def plot_wer_vs_music_to_voice(rows: list[Measurement], ax=None):
+    """WER of each song against its music-to-voice ratio (dB): a colour per model, a marker per song.
+
+    A song is the lyric a mix shares with a sung clip; that unaccompanied clip is drawn at "none" on the left.
+    Returns the axes.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=FIGURE_SIZE, layout="constrained")
+    rows = _word_scored_by_all(rows)
+    mixes = [r for r in rows if r.music_to_voice_db is not None]
+    ratios = sorted({r.music_to_voice_db for r in mixes})
+    if not mixes:
+        ax.text(0.5, 0.5, "no mixes scored by every model", transform=ax.transAxes, ha="center")
+        ratios = [0.0]
+    no_music = ratios[0] - 5  # where the unaccompanied version of each song is drawn
+    songs = sorted({(r.language, r.reference) for r in mixes})
+    models = _model_order(rows)
+    for m, model in enumerate(models):
+        for s, song in enumerate(songs):
+            heard = [r for r in rows if r.model == model and (r.language, r.reference) == song]
+            points = [(r.music_to_voice_db, r.wer) for r in heard if r.music_to_voice_db is not None]
+            points += [(no_music, r.wer) for r in heard if r.kind == "sung" and r.music_to_voice_db is None]
+            xs, ys = zip(*sorted(points))
+            ax.plot(xs, [100 * y for y in ys], color=f"C{m}", marker=MARKERS[s % len(MARKERS)], alpha=0.8)
+    handles = [Line2D([], [], color=f"C{m}", label=model) for m, model in enumerate(models)]
+    handles += [Line2D([], [], color="grey", marker=MARKERS[s % len(MARKERS)], linestyle="", label=_song_label(song[1]))
+                for s, song in enumerate(songs)]  # fmt: skip
+    ax.set_xticks([no_music, *ratios], ["none", *(f"{r:g}" for r in ratios)])
+    ax.set(title="WER against music-to-voice ratio", xlabel="music-to-voice ratio (dB; louder music to the right)",
+           ylabel="WER (%)")  # fmt: skip
+    ax.set_ylim(bottom=0)
+    if handles:
+        ax.legend(handles=handles, fontsize=8)
+    return ax
+
+
+def _song_label(lyric: str) -> str:
+    words = lyric.split()
+    return " ".join(words[:4]) + (" ..." if len(words) > 4 else "")
+
+
+def save_plots(rows: list[Measurement], out: str | os.PathLike) -> list[Path]:
+    """Draw the three plots of ``rows`` and save them as PLOTS in folder ``out``; returns their paths."""
+    from matplotlib.figure import Figure  # no pyplot: nothing opens a window or changes the backend
+
+    paths = []
+    for plot, name in zip((plot_wer_vs_parameters, plot_wer_vs_time, plot_wer_vs_music_to_voice), PLOTS):
+        figure = Figure(figsize=FIGURE_SIZE, layout="constrained")
+        plot(rows, figure.subplots())
+        paths.append(Path(out) / name)
+        figure.savefig(paths[-1], dpi=100)
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils bench-wer",
+        description="Word error rate and real-time factor of Whisper models on every clip of a manifest.",
+    )
+    parser.add_argument("--manifest", type=Path, default=MANIFEST,
+                        help="CSV with the columns of data/clips.csv (default: the bundled clips)")  # fmt: skip
+    parser.add_argument("--models", default=None,
+                        help="comma-separated model names, e.g. tiny.en,base (default: every model the course "
+                             "compares that can be loaded here and fits in memory)")  # fmt: skip
+    parser.add_argument("--out", type=Path, required=True, help="folder for wer.csv and the plots (created if needed)")
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when a GPU is present)")
+    args = parser.parse_args(argv)
+    try:
+        clips = read_clips(args.manifest)
+        names = (
+            [n.strip() for n in args.models.split(",") if n.strip()] if args.models else models_to_compare(args.device)
+        )
+        if not names:
+            raise ValueError("No models to run: give --models, e.g. --models tiny.en,base.")
+        rows = benchmark(clips, names, args.device)
+    except (OSError, ValueError) as error:
+        parser.exit(2, f"bench-wer: error: {error}\n")
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_csv(rows, args.out / "wer.csv")
+    save_plots(rows, args.out)
+    print(format_table(rows))
+    print(f"Wrote {args.out / 'wer.csv'} and {', '.join(PLOTS)} in {args.out}.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
