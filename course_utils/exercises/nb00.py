@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-import jiwer
-from whisper.normalizers import EnglishTextNormalizer
+from ..data import clip
+from ..wer import word_error_rate
 
 MAX_WER = 0.2  # a transcript this close to the reference counts as right
 
@@ -28,13 +28,10 @@ def check_srt_time(srt_time: Callable[[float], str]) -> None:
 
 
 def check_librivox_transcript(text: str) -> None:
-    from ..data import clip
-
     if not text.strip():
         print("Not yet: transcribe cu.clip('librivox_1').path with cu.transcribe(model, ...) and pass ['text'].")
         return
-    normalize = EnglishTextNormalizer()
-    error = jiwer.wer(normalize(clip("librivox_1").transcript), normalize(text))
+    error = word_error_rate(clip("librivox_1").transcript, text).wer
     if error <= MAX_WER:
         print(f"Correct! Word error rate against the reference: {error:.0%}.")
     else:
