@@ -3,6 +3,8 @@
     doctor      check this machine before class (Python, torch, ffmpeg, models, Jupyter, disk)
     bench       load time, real-time factor and peak memory of models on the bundled speech
     bench-wer   word error rate of models on a clip manifest (notebooks/04)
+    bench-live  live chunked transcription of a file played in real time: dropped samples, commit latency,
+                buffer length, WER (notebooks/05)
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ COMMANDS = {  # command -> module with a main(argv) -> int
     "doctor": "course_utils.doctor",
     "bench": "course_utils.bench",
     "bench-wer": "course_utils.bench_wer",
+    "bench-live": "course_utils.bench_live",
 }
 
 

@@ -1,7 +1,6 @@
 """The course as a whole: every notebook follows the house layout, badges and setup cells agree, data is sound."""
 
 import json
-import re
 from pathlib import Path
 
 import pytest

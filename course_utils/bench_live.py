@@ -1,0 +1,206 @@
+"""``python -m course_utils bench-live``: live chunked transcription measured on any audio file.
+
+    python -m course_utils bench-live [--audio FILE] [--reference TEXTFILE] [--model tiny.en] [--speed 1] [--json]
+
+Plays the file through the simulated microphone (real time at ``--speed 1``: a 60 s clip takes a minute),
+runs the live pipeline of course_utils.live (threads and a queue) and measures:
+
+- dropped samples: samples the microphone recorded minus samples the transcriber received (must be 0);
+- commit latency per word: the source time played when a word was committed minus the time its end was
+  spoken. The end times come from an offline transcription of the same file with word timestamps (the
+  reference timing); committed words are matched to those words by aligning the two sequences, and words
+  that do not match are left out. At ``--speed X`` latencies are in source seconds (wall seconds times X);
+- the real-time factor (RTF) of the transcribing loop: wall seconds spent transcribing per second of audio;
+- the longest buffer transcribed, in seconds;
+- the word error rate (WER) of the committed transcript against the reference text (``wer_committed``), of
+  the offline transcription against the reference (``wer_offline``), and of the committed transcript
+  against the offline one (``wer_vs_offline``, the only one without a reference).
+
+Taught in notebooks/05_live_transcription.ipynb. The targets below are for tiny.en on a 2-core CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .audio import SAMPLE_RATE, load_audio
+from .data import clip
+from .live import CHUNK_S, DEFAULT_POLICY, POLICIES, LiveRun, Word, run_live, word_key
+from .models import OfflineModelError, load_model
+from .transcribe import transcribe
+from .wer import word_error_rate
+
+DEFAULT_CLIP = "long_speech"  # at least 60 s of English speech with natural pauses
+DEFAULT_MODEL = "tiny.en"
+TARGETS = {  # metric -> (comparison, bound)
+    "dropped_samples": ("==", 0),
+    "latency_median_s": ("<=", 3.0),
+    "latency_p95_s": ("<=", 6.0),
+    "max_buffer_s": ("<=", 30.0),
+    "wer_gap": ("<=", 0.05),  # wer_committed - wer_offline: within 5 points of offline transcription
+}
+KEYS = ("dropped_samples", "latency_median_s", "latency_p95_s", "rtf", "max_buffer_s", "wer_committed", "wer_offline")
+
+
+def offline_words(model, audio: np.ndarray, language: str | None = None) -> list[Word]:
+    """Every word of an offline transcription of ``audio`` with its times (the reference timing)."""
+    result = transcribe(model, audio, temperature=0.0, word_timestamps=True, condition_on_previous_text=False,
+                        language=language)  # fmt: skip
+    return [Word(w["word"], float(w["start"]), float(w["end"])) for s in result["segments"] for w in s["words"]]
+
+
+def commit_latencies(committed: list[Word], reference: list[Word]) -> list[float]:
+    """For each committed word that aligns with a word of ``reference``: its commit time minus the reference
+    word's end, in source seconds. Words are matched by :func:`course_utils.live.word_key`."""
+    matcher = difflib.SequenceMatcher(None, [w.key for w in committed], [w.key for w in reference], autojunk=False)
+    latencies = []
+    for block in matcher.get_matching_blocks():
+        for i in range(block.size):
+            word = committed[block.a + i]
+            if word.committed_at is not None:
+                latencies.append(word.committed_at - reference[block.b + i].end)
+    return latencies
+
+
+def _wer(reference: str | None, hypothesis: str) -> float | None:
+    if not reference or not word_key(reference):
+        return None
+    return word_error_rate(reference, hypothesis).wer
+
+
+def measure(
+    audio: np.ndarray, reference: str | None, model_name: str = DEFAULT_MODEL, speed: float = 1.0,
+    policy: str = DEFAULT_POLICY, chunk_s: float = CHUNK_S, language: str | None = None, model=None,
+) -> dict:  # fmt: skip
+    """Run the live pipeline on ``audio`` once and return every measurement (see the module's docstring).
+    ``model``: the loaded ``model_name`` (loaded here when None)."""
+    model = model if model is not None else load_model(model_name)
+    transcribe(model, audio[:SAMPLE_RATE], temperature=0.0)  # warm-up: the first call pays one-time costs
+    timing = offline_words(model, audio, language)
+    offline_text = "".join(w.text for w in timing).strip()
+    started = time.monotonic()
+    run: LiveRun = run_live(model, audio, speed=speed, chunk_s=chunk_s, policy=policy, language=language)
+    wall_s = time.monotonic() - started
+    latencies = commit_latencies(run.committed, timing)
+    wer_committed, wer_offline = _wer(reference, run.text), _wer(reference, offline_text)
+    wer_vs_offline = _wer(offline_text, run.text)
+    return {
+        "dropped_samples": run.dropped_samples,
+        "latency_median_s": round(float(np.median(latencies)), 2) if latencies else None,
+        "latency_p95_s": round(float(np.percentile(latencies, 95)), 2) if latencies else None,
+        "rtf": round(run.rtf, 3),
+        "max_buffer_s": round(run.max_buffer_s, 2),
+        "wer_committed": None if wer_committed is None else round(wer_committed, 4),
+        "wer_offline": None if wer_offline is None else round(wer_offline, 4),
+        "wer_vs_offline": None if wer_vs_offline is None else round(wer_vs_offline, 4),
+        "samples_recorded": run.samples_recorded,
+        "samples_received": run.samples_received,
+        "words_committed": len(run.committed),
+        "words_timed": len(latencies),
+        "passes": run.passes,
+        "recording_late_p95_ms": round(run.lateness_ms(95), 1),
+        "audio_s": round(len(audio) / SAMPLE_RATE, 2),
+        "wall_s": round(wall_s, 1),
+        "model": model_name,
+        "policy": policy,
+        "speed": speed,
+        "committed_text": run.text,
+    }
+
+
+def check_targets(result: dict) -> dict[str, bool | None]:
+    """Whether each target of TARGETS is met (None where the metric could not be measured)."""
+    values = dict(result)
+    if result["wer_committed"] is not None and result["wer_offline"] is not None:
+        values["wer_gap"] = result["wer_committed"] - result["wer_offline"]
+    met = {}
+    for name, (comparison, bound) in TARGETS.items():
+        value = values.get(name)
+        met[name] = None if value is None else (value == bound if comparison == "==" else value <= bound)
+    return met
+
+
+def table(result: dict) -> str:
+    """The measurements and targets as a plain-text table."""
+    met = check_targets(result)
+    rows = [
+        ("samples recorded / received", f"{result['samples_recorded']} / {result['samples_received']}", "", None),
+        ("dropped samples", result["dropped_samples"], "= 0", met["dropped_samples"]),
+        ("commit latency median (s)", result["latency_median_s"], "<= 3", met["latency_median_s"]),
+        ("commit latency p95 (s)", result["latency_p95_s"], "<= 6", met["latency_p95_s"]),
+        ("words timed / committed", f"{result['words_timed']} / {result['words_committed']}", "", None),
+        ("real-time factor", result["rtf"], "", None),
+        ("longest buffer (s)", result["max_buffer_s"], "<= 30", met["max_buffer_s"]),
+        ("WER committed vs reference", _percent(result["wer_committed"]), "", None),
+        ("WER offline vs reference", _percent(result["wer_offline"]), "", None),
+        ("WER gap (committed - offline)", _gap(result), "<= 5 points", met["wer_gap"]),
+        ("WER committed vs offline", _percent(result["wer_vs_offline"]), "", None),
+        ("passes / recording late p95 (ms)", f"{result['passes']} / {result['recording_late_p95_ms']}", "", None),
+    ]
+    width = max(len(r[0]) for r in rows)
+    title = f"bench-live: {result['model']}, {result['policy']} policy, speed {result['speed']}, "
+    lines = [title + f"{result['audio_s']} s of audio in {result['wall_s']} s"]
+    for name, value, target, ok in rows:
+        mark = "" if ok is None else ("ok" if ok else "MISSED")
+        lines.append(f"{name:<{width}}  {'-' if value is None else value!s:>16}  {target:<12} {mark}".rstrip())
+    return "\n".join(lines)
+
+
+def _percent(value: float | None) -> str | None:
+    return None if value is None else f"{100 * value:.1f}%"
+
+
+def _gap(result: dict) -> str | None:
+    if result["wer_committed"] is None or result["wer_offline"] is None:
+        return None
+    return f"{100 * (result['wer_committed'] - result['wer_offline']):+.1f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils bench-live", description=__doc__.splitlines()[0],
+        epilog=__doc__.split("\n\n", 2)[2], formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    parser.add_argument("--audio", help=f"audio file to play (default: the bundled clip {DEFAULT_CLIP})")
+    parser.add_argument("--reference", help="text file with what is said (default: the bundled clip's transcript)")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help=f"Whisper model name (default {DEFAULT_MODEL})")
+    parser.add_argument("--speed", type=float, default=1.0, help="play this many times faster than real time")
+    parser.add_argument(
+        "--policy",
+        default=DEFAULT_POLICY,
+        choices=sorted(POLICIES),
+        help=f"commit policy (default {DEFAULT_POLICY}: LocalAgreement-2; segment: whole phrases)",
+    )
+    parser.add_argument("--chunk", type=float, default=CHUNK_S, help=f"seconds per chunk (default {CHUNK_S})")
+    parser.add_argument("--language", help="language code, e.g. en (default: detect, or English for .en models)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    args = parser.parse_args(argv)
+    if args.speed <= 0:
+        parser.error("--speed must be positive")
+    try:
+        if args.audio:
+            audio_path, reference = Path(args.audio), None
+        else:
+            bundled = clip(DEFAULT_CLIP)
+            audio_path, reference = bundled.path, bundled.transcript
+        if args.reference:
+            reference = Path(args.reference).read_text(encoding="utf-8")
+        audio = load_audio(audio_path)
+        model = load_model(args.model)
+    except (OSError, KeyError, ValueError, OfflineModelError) as error:
+        print(f"bench-live: {error}", file=sys.stderr)
+        return 2
+    result = measure(audio, reference, args.model, args.speed, args.policy, args.chunk, args.language, model)
+    print(json.dumps(result) if args.json else table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,50 @@
+"""Live chunked transcription that never loses audio: subtitles while you speak, grey until committed.
+
+Taught in notebooks/05_live_transcription.ipynb. Whisper only transcribes finished pieces of audio, so live
+transcription is a concurrency problem with two loops:
+
+- a *recording loop* (a :class:`SimulatedMicrophone` thread, or the browser's chunks through a
+  :class:`MicrophoneSource`) puts about ``CHUNK_S`` seconds of audio at a time on a queue, whatever the
+  transcriber is doing (``sources``);
+- a *transcribing loop* (:class:`LiveTranscriber`, ``transcriber``) moves what arrived into an
+  :class:`AudioBuffer` (``buffer``), transcribes the whole buffer whenever it is free (the committed text as the
+  prompt), and asks a commit policy (``policies``) which words are final: :class:`SegmentCommitPolicy` (whole
+  phrases, once Whisper's segments show they have ended) or :class:`LocalAgreementPolicy` (the words two
+  successive passes agree on; the default, as it commits within phrases and so sooner). Audio is trimmed off the
+  front of the buffer where a phrase has ended, which keeps the buffer short; absolute sample offsets keep the
+  accounting exact.
+
+:class:`SpeechGate` (``gate``) keeps silence and music from turning into invented text, :class:`LiveDemo`
+(``display``) shows the result (committed words black, tentative words grey) with a Stop button, :func:`to_srt`
+exports it, and :func:`run_live` (``runs``) measures one run. Each pass is one :func:`transcribe_buffer`
+(``whisper_pass``): ``model.transcribe`` would decode a buffer's unfinished last phrase twice. Times are in
+seconds of the source audio ("source seconds") unless a name says otherwise.
+"""
+
+from .buffer import AudioBuffer
+from .display import REFRESH_S, LiveDemo, render_html, to_srt
+from .gate import SpeechGate, sounds_without_words
+from .policies import (
+    DEFAULT_POLICY,
+    POLICIES,
+    Decision,
+    LocalAgreementPolicy,
+    SegmentCommitPolicy,
+    agreed_prefix_length,
+    drop_repeated_words,
+    make_policy,
+)
+from .runs import LiveRun, run_live, run_live_in_process
+from .sources import CHUNK_S, MicrophoneSource, QueueSource, SimulatedMicrophone
+from .transcriber import LiveState, LiveTranscriber, Pass
+from .whisper_pass import encoder_remembered, transcribe_buffer, warm_up
+from .words import Word, join_words, segments_to_words, word_key
+
+__all__ = [
+    "CHUNK_S", "DEFAULT_POLICY", "POLICIES", "REFRESH_S", "AudioBuffer", "Decision", "LiveDemo", "LiveRun",
+    "LiveState", "LiveTranscriber", "LocalAgreementPolicy", "MicrophoneSource", "Pass", "QueueSource",
+    "SegmentCommitPolicy", "SimulatedMicrophone", "SpeechGate", "Word", "agreed_prefix_length",
+    "drop_repeated_words", "encoder_remembered", "join_words", "make_policy", "render_html", "run_live",
+    "run_live_in_process", "segments_to_words", "sounds_without_words", "to_srt", "transcribe_buffer", "warm_up",
+    "word_key",
+]  # fmt: skip

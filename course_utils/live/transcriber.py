@@ -1,0 +1,235 @@
+"""The transcribing loop: takes the audio that arrived, transcribes the buffer, commits, trims, publishes.
+
+Taught in notebooks/05_live_transcription.ipynb ("The transcribing loop, one pass at a time" and "Live, with a
+thread for each loop").
+"""
+
+from __future__ import annotations
+
+import queue as queue_module
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..audio import SAMPLE_RATE
+from .buffer import AudioBuffer
+from .gate import SpeechGate
+from .policies import DEFAULT_POLICY, CommitPolicy, Decision, make_policy
+from .sources import STOP_TIMEOUT_S
+from .whisper_pass import transcribe_buffer, warm_up
+from .words import Word, join_words, segments_to_words
+
+MIN_NEW_AUDIO_S = 0.5  # seconds of new audio the transcribing loop waits for before its next pass
+PROMPT_CHARS = 200  # characters of committed text given to Whisper as its prompt
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One transcription pass of the live loop."""
+
+    start_s: float  # source time of the buffer's first sample
+    audio_s: float  # seconds of audio transcribed
+    compute_s: float  # wall seconds it took (0 when the gate skipped it as silence)
+    committed: int  # words committed after it
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """A snapshot of a live transcription, safe to read from another thread."""
+
+    committed: tuple[Word, ...]
+    tentative: tuple[Word, ...]
+    buffer_s: float  # seconds in the buffer
+    received_s: float  # source seconds received
+    running: bool
+    error: str = ""
+
+    @property
+    def committed_text(self) -> str:
+        return join_words(self.committed)
+
+    @property
+    def tentative_text(self) -> str:
+        return join_words(self.tentative)
+
+
+class LiveTranscriber:
+    """The transcribing loop: takes the audio that arrived, transcribes the buffer, commits, trims, publishes.
+
+    ``source`` has a ``queue`` of chunks ending with ``None`` (:class:`SimulatedMicrophone`,
+    :class:`MicrophoneSource`, :class:`QueueSource`). :meth:`start` runs the loop in its own thread (and starts
+    the source); :meth:`pull` and :meth:`step` are its two halves, for driving it from elsewhere. Decoding is
+    greedy (temperature 0) with word timestamps, the committed text as ``initial_prompt``.
+    ``transcribe_fn(audio, prompt) -> result`` replaces Whisper (tests use scripted results).
+    """
+
+    def __init__(
+        self,
+        model,
+        source,
+        policy: CommitPolicy | str = DEFAULT_POLICY,
+        gate: SpeechGate | None = None,
+        *,
+        min_new_audio_s: float = MIN_NEW_AUDIO_S,
+        language: str | None = None,
+        transcribe_fn: Callable[[np.ndarray, str], dict] | None = None,
+    ) -> None:
+        self.model, self.source = model, source
+        self.policy = make_policy(policy) if isinstance(policy, str) else policy
+        self.gate = gate if gate is not None else SpeechGate()
+        self.min_new_audio_s, self.language = min_new_audio_s, language
+        self._transcribe_fn = transcribe_fn or self._whisper
+        self.buffer = AudioBuffer()
+        self.committed: list[Word] = []
+        self.tentative: list[Word] = []
+        self.passes: list[Pass] = []
+        self.max_buffer_s = 0.0  # longest buffer transcribed, in seconds
+        self.ended = False  # the source's None has arrived
+        self.error: BaseException | None = None
+        self._transcribed_to = 0  # absolute sample: the buffer's end at the last pass
+        self._lock = threading.Lock()
+        self._abort = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- the two halves of the loop --------------------------------------------------------------------------
+
+    def pull(self, wait_s: float = 0.0) -> bool:
+        """Move every chunk that arrived into the buffer, waiting up to ``wait_s`` for the first; True once the
+        source has ended."""
+        while not self.ended:
+            try:
+                chunk = self.source.queue.get(timeout=wait_s) if wait_s > 0 else self.source.queue.get_nowait()
+            except queue_module.Empty:
+                break
+            wait_s = 0.0
+            if chunk is None:
+                self.ended = True
+            else:
+                self.buffer.append(chunk)
+        return self.ended
+
+    @property
+    def new_audio_s(self) -> float:
+        """Seconds of audio that arrived since the last pass."""
+        return (self.buffer.end - self._transcribed_to) / SAMPLE_RATE
+
+    def step(self, final: bool = False) -> Decision:
+        """One pass: transcribe the buffer, let the policy commit, trim the buffer. ``final``: commit everything."""
+        audio, start_s, end_s = self.buffer.samples, self.buffer.start_s, self.buffer.end_s
+        self._transcribed_to = self.buffer.end
+        self.max_buffer_s = max(self.max_buffer_s, self.buffer.duration_s)
+        started = time.monotonic()
+        if self.gate.is_silent(audio):
+            segments, compute_s = [], 0.0
+        else:
+            result = self._transcribe_fn(np.array(audio), self.prompt())
+            segments, compute_s = segments_to_words(result, start_s, self.gate), time.monotonic() - started
+        decision = self.policy.decide(segments, start_s, end_s, final=final)
+        clock = self.source.clock() if hasattr(self.source, "clock") else None
+        with self._lock:
+            self.committed += [replace(w, committed_at=clock) for w in decision.commit]
+            self.tentative = list(decision.tentative)
+            if decision.trim_to_s is not None:
+                self.buffer.trim_to_time(decision.trim_to_s)
+            self.passes.append(Pass(start_s, end_s - start_s, compute_s, len(decision.commit)))
+        return decision
+
+    def prompt(self) -> str:
+        """The last ``PROMPT_CHARS`` characters of the committed text that lies before the buffer."""
+        before = [w for w in self.committed if w.end <= self.buffer.start_s + 0.1]
+        return join_words(before)[-PROMPT_CHARS:]
+
+    def _whisper(self, audio: np.ndarray, prompt: str) -> dict:
+        return transcribe_buffer(self.model, audio, prompt, self.language)
+
+    # -- running it in a thread ------------------------------------------------------------------------------
+
+    def start(self) -> LiveTranscriber:
+        """Warm Whisper up, then start the transcribing loop (in a thread) and the source; returns at once."""
+        if self._thread is not None:
+            raise RuntimeError("This LiveTranscriber was started already: make a new one for a new run.")
+        if self._transcribe_fn == self._whisper:
+            warm_up(self.model)
+        self._thread = threading.Thread(target=self._run, name="live-transcriber")
+        self._thread.start()
+        self.source.start()
+        return self
+
+    def loop(self) -> None:
+        """The transcribing loop, in the calling thread: whenever at least ``min_new_audio_s`` of new audio has
+        arrived, one pass; after the source's end, one last pass that commits everything."""
+        while not self._abort.is_set():
+            ended = self.pull(wait_s=0.1)
+            if ended or self.new_audio_s >= self.min_new_audio_s:
+                self.step(final=ended)
+            if ended:
+                return
+
+    def _run(self) -> None:
+        try:
+            self.loop()
+        except Exception as error:  # shown by the display and raised again by wait()
+            self.error = error
+        finally:
+            self.source.stop()
+
+    @property
+    def running(self) -> bool:
+        """Whether the transcribing thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the audio is over and the last pass done; True if it is. Raises the loop's error, if any."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self.error is not None:
+            raise RuntimeError(f"The transcribing loop failed: {self.error!r}") from self.error
+        return not self.running
+
+    def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
+        """Stop the source, let the loop commit what it heard in one last pass, and wait for every thread."""
+        self.source.stop(timeout)
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():  # the last pass takes too long: give it up
+                self._abort.set()
+                self._thread.join(timeout)
+            if self._thread.is_alive():
+                raise RuntimeError(f"The transcribing thread did not stop within {2 * timeout:.0f} s.")
+
+    def run(self) -> LiveTranscriber:
+        """Start, wait until the audio is over, stop: the blocking way."""
+        self.start()
+        try:
+            self.wait()
+        finally:
+            self.stop()
+        return self
+
+    # -- what it has done so far -----------------------------------------------------------------------------
+
+    def state(self) -> LiveState:
+        """A consistent snapshot of the committed and tentative words."""
+        with self._lock:
+            return LiveState(
+                tuple(self.committed), tuple(self.tentative), self.buffer.duration_s, self.buffer.end_s,
+                self.running, "" if self.error is None else repr(self.error),
+            )  # fmt: skip
+
+    @property
+    def text(self) -> str:
+        """The committed transcript."""
+        return join_words(self.committed)
+
+    @property
+    def samples_received(self) -> int:
+        """Samples that reached the buffer (trimmed or still held)."""
+        return self.buffer.end
+
+    @property
+    def busy_s(self) -> float:
+        """Wall seconds spent transcribing."""
+        return sum(p.compute_s for p in self.passes)

@@ -1,0 +1,80 @@
+"""``python -m course_utils bench-live`` (course_utils.bench_live): latency alignment, targets, table, JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import course_utils as cu
+from course_utils import bench_live
+from course_utils.live import Word
+
+
+def word(text, end, committed_at=None):
+    return Word(f" {text}", end - 0.3, end, committed_at)
+
+
+def test_commit_latencies_match_words_by_alignment():
+    reference = [word("and", 0.5), word("so", 0.9), word("my", 1.2), word("fellow", 1.7), word("Americans", 2.3)]
+    committed = [
+        word("And", 0.6, committed_at=3.0),
+        word("so,", 1.0, committed_at=3.0),
+        word("by", 1.2, committed_at=3.0),  # misheard: not timed
+        word("fellow", 1.8, committed_at=4.5),
+        word("Americans.", 2.3, committed_at=None),  # no clock: not timed
+    ]
+    assert bench_live.commit_latencies(committed, reference) == pytest.approx([2.5, 2.1, 2.8])
+    assert bench_live.commit_latencies([], reference) == []
+
+
+RESULT = {
+    "dropped_samples": 0, "latency_median_s": 2.1, "latency_p95_s": 6.5, "rtf": 0.4, "max_buffer_s": 12.0,
+    "wer_committed": 0.08, "wer_offline": 0.05, "wer_vs_offline": 0.04, "samples_recorded": 100,
+    "samples_received": 100, "words_committed": 50, "words_timed": 48, "passes": 30, "recording_late_p95_ms": 3.0,
+    "audio_s": 60.0, "wall_s": 61.0,
+    "model": "tiny.en", "policy": "segment", "speed": 1.0, "committed_text": "...",
+}  # fmt: skip
+
+
+def test_targets_and_table():
+    met = bench_live.check_targets(RESULT)
+    assert met == {"dropped_samples": True, "latency_median_s": True, "latency_p95_s": False,
+                   "max_buffer_s": True, "wer_gap": True}  # fmt: skip
+    text = bench_live.table(RESULT)
+    assert "commit latency p95 (s)" in text and "MISSED" in text and "+3.0" in text
+    no_reference = {**RESULT, "wer_committed": None, "wer_offline": None}
+    assert bench_live.check_targets(no_reference)["wer_gap"] is None
+    assert "WER gap" in bench_live.table(no_reference)
+
+
+def test_help_explains_the_latency_definition(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        bench_live.main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "--audio" in out and "--reference" in out and "--json" in out and "minus the time its end" in out
+
+
+def test_missing_audio_file_is_a_clear_error(tmp_path, capsys):
+    assert bench_live.main(["--audio", str(tmp_path / "nothing.wav")]) == 2
+    assert "No such audio file" in capsys.readouterr().err
+
+
+def test_unknown_model_is_a_clear_error(capsys):
+    assert bench_live.main(["--model", "tiny.xx"]) == 2
+    assert "Unknown model name 'tiny.xx'" in capsys.readouterr().err
+
+
+def test_bench_live_json_on_jfk(tmp_path, capsys):
+    jfk = cu.clip("jfk")
+    reference = tmp_path / "jfk.txt"
+    reference.write_text(jfk.transcript, encoding="utf-8")
+    code = bench_live.main(["--audio", str(jfk.path), "--reference", str(reference), "--speed", "4", "--json"])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(bench_live.KEYS) <= set(result)
+    assert result["dropped_samples"] == 0 and result["samples_received"] == result["samples_recorded"]
+    assert result["max_buffer_s"] <= 30
+    assert result["wer_committed"] < 0.3 and result["wer_offline"] < 0.3
+    assert result["words_timed"] >= 15 and result["latency_median_s"] is not None
