@@ -27,20 +27,22 @@ def peak_memory_mb() -> float | None:
 
 def measure(name: str, clip_ids: list[str]) -> dict:
     """Load ``name``, warm it up, then transcribe the clips greedily; times in seconds."""
-    from . import clip, load_audio, load_model, transcribe
+    from . import SAMPLE_RATE, clip, load_audio, load_model, transcribe
 
     started = time.perf_counter()
     model = load_model(name)
     load_s = time.perf_counter() - started
     audios = [load_audio(clip(c).path) for c in clip_ids]
-    transcribe(model, audios[0][:16_000], temperature=0)  # warm-up: first call pays one-time costs
+    transcribe(model, audios[0][:SAMPLE_RATE], temperature=0)  # warm-up: first call pays one-time costs
     started = time.perf_counter()
     for audio in audios:
         transcribe(model, audio, temperature=0, language="en")
     seconds = time.perf_counter() - started
-    audio_s = sum(len(a) for a in audios) / 16_000
-    return {"model": name, "device": str(model.device), "load_s": round(load_s, 2), "audio_s": round(audio_s, 1),
-            "transcribe_s": round(seconds, 2), "rtf": round(seconds / audio_s, 3), "peak_memory_mb": peak_memory_mb()}  # fmt: skip
+    audio_s = sum(len(a) for a in audios) / SAMPLE_RATE
+    return {
+        "model": name, "device": str(model.device), "load_s": round(load_s, 2), "audio_s": round(audio_s, 1),
+        "transcribe_s": round(seconds, 2), "rtf": round(seconds / audio_s, 3), "peak_memory_mb": peak_memory_mb(),
+    }  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

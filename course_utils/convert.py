@@ -119,7 +119,9 @@ def whisper_state_dict(variables: dict[str, np.ndarray]) -> dict[str, torch.Tens
         for i in range(_count_layers(variables, stack)):
             ct2, block = f"{stack}/layer_{i}", f"{stack}.blocks.{i}"
             attn = f"{block}.attn"
-            _split_linear(state, [f"{attn}.query", f"{attn}.key", f"{attn}.value"], variables, f"{ct2}/self_attention/linear_0")
+            _split_linear(
+                state, [f"{attn}.query", f"{attn}.key", f"{attn}.value"], variables, f"{ct2}/self_attention/linear_0"
+            )
             _linear(state, f"{attn}.out", variables, f"{ct2}/self_attention/linear_1")
             _layer_norm(state, f"{block}.attn_ln", variables, f"{ct2}/self_attention/layer_norm")
             if stack == "decoder":

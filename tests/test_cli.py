@@ -48,7 +48,9 @@ def test_bench_reports_speed_and_memory():
 )
 def test_installer_never_pulls_cuda_without_a_gpu(monkeypatch, torch_installed, linux, gpu, index_up, expected):
     calls = []
-    monkeypatch.setattr(kit.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 0 if torch_installed else 1))
+    monkeypatch.setattr(
+        kit.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 0 if torch_installed else 1)
+    )
     monkeypatch.setattr(kit.platform, "system", lambda: "Linux" if linux else "Darwin")
     monkeypatch.setattr(kit, "has_nvidia_gpu", lambda: gpu)
     monkeypatch.setattr(kit, "reachable", lambda url: index_up)

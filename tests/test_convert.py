@@ -27,15 +27,21 @@ def ct2_variables_from_state(state: dict[str, torch.Tensor], n_layers: dict[str,
         for i in range(n_layers[stack]):
             c, b = f"{stack}/layer_{i}", f"{stack}.blocks.{i}"
             q, k, v = (f"{b}.attn.{n}" for n in ("query", "key", "value"))
-            out[f"{c}/self_attention/linear_0/weight"] = np.concatenate([s[f"{q}.weight"], s[f"{k}.weight"], s[f"{v}.weight"]])
-            out[f"{c}/self_attention/linear_0/bias"] = np.concatenate([s[f"{q}.bias"], zeros(s[f"{q}.bias"]), s[f"{v}.bias"]])
+            out[f"{c}/self_attention/linear_0/weight"] = np.concatenate(
+                [s[f"{q}.weight"], s[f"{k}.weight"], s[f"{v}.weight"]]
+            )
+            out[f"{c}/self_attention/linear_0/bias"] = np.concatenate(
+                [s[f"{q}.bias"], zeros(s[f"{q}.bias"]), s[f"{v}.bias"]]
+            )
             linear(f"{c}/self_attention/linear_1", f"{b}.attn.out")
             norm(f"{c}/self_attention/layer_norm", f"{b}.attn_ln")
             if stack == "decoder":
                 x = f"{b}.cross_attn"
                 linear(f"{c}/attention/linear_0", f"{x}.query")
                 out[f"{c}/attention/linear_1/weight"] = np.concatenate([s[f"{x}.key.weight"], s[f"{x}.value.weight"]])
-                out[f"{c}/attention/linear_1/bias"] = np.concatenate([zeros(s[f"{x}.value.bias"]), s[f"{x}.value.bias"]])
+                out[f"{c}/attention/linear_1/bias"] = np.concatenate(
+                    [zeros(s[f"{x}.value.bias"]), s[f"{x}.value.bias"]]
+                )
                 linear(f"{c}/attention/linear_2", f"{x}.out")
                 norm(f"{c}/attention/layer_norm", f"{b}.cross_attn_ln")
             linear(f"{c}/ffn/linear_0", f"{b}.mlp.0")

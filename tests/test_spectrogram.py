@@ -75,8 +75,10 @@ def test_steps_clamp_and_scale(audio: np.ndarray) -> None:
 
 
 def test_librosa_agrees_but_keeps_one_more_frame(audio: np.ndarray) -> None:
-    power = librosa.feature.melspectrogram(y=audio, sr=SAMPLE_RATE, n_fft=N_FFT, hop_length=HOP_LENGTH, n_mels=80,
-                                           htk=False, norm="slaney", power=2.0, center=True, pad_mode="reflect")  # fmt: skip
+    power = librosa.feature.melspectrogram(
+        y=audio, sr=SAMPLE_RATE, n_fft=N_FFT, hop_length=HOP_LENGTH, n_mels=80, htk=False, norm="slaney", power=2.0,
+        center=True, pad_mode="reflect",
+    )  # fmt: skip
     steps = log_mel_spectrogram_steps(audio, pad=False)
     assert power.shape == (80, steps.mel.shape[1] + 1)
     assert np.abs(power[:, :-1] - steps.mel).max() < TOLERANCE * steps.mel.max()

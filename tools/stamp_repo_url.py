@@ -22,7 +22,9 @@ def stamp(path: Path) -> bool:
     text = path.read_text(encoding="utf-8")
     old = {match.group(1) for match in BADGE_TARGET.finditer(text)} - {REPO}
     for name in old:
-        text = text.replace(f"github/{name}/blob/", f"github/{REPO}/blob/").replace(f"github.com/{name}", f"github.com/{REPO}")
+        text = text.replace(f"github/{name}/blob/", f"github/{REPO}/blob/").replace(
+            f"github.com/{name}", f"github.com/{REPO}"
+        )
     path.write_text(text, encoding="utf-8")
     return bool(old)
 
