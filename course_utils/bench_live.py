@@ -82,7 +82,6 @@ def measure(
     """Run the live pipeline on ``audio`` once and return every measurement (see the module's docstring).
     ``model``: the loaded ``model_name`` (loaded here when None)."""
     model = model if model is not None else load_model(model_name)
-    transcribe(model, audio[:SAMPLE_RATE], temperature=0.0)  # warm-up: the first call pays one-time costs
     timing = offline_words(model, audio, language)
     offline_text = "".join(w.text for w in timing).strip()
     started = time.monotonic()

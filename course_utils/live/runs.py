@@ -9,7 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,8 +32,6 @@ class LiveRun:
     busy_s: float  # wall seconds spent transcribing
     max_buffer_s: float
     passes: int
-    speed: float = 1.0
-    tentative: list[Word] = field(default_factory=list)
 
     @classmethod
     def of(cls, microphone: SimulatedMicrophone, transcriber: LiveTranscriber) -> LiveRun:
@@ -41,7 +39,6 @@ class LiveRun:
         return cls(
             list(transcriber.committed), microphone.samples_recorded, transcriber.samples_received,
             list(microphone.lateness_s), transcriber.busy_s, transcriber.max_buffer_s, len(transcriber.passes),
-            microphone.speed, list(transcriber.tentative),
         )  # fmt: skip
 
     @property
@@ -140,5 +137,5 @@ def run_live_in_process(
             q.join_thread()
     return LiveRun(
         done["committed"], microphone.samples_recorded, done["received"], list(microphone.lateness_s),
-        done["busy_s"], done["max_buffer_s"], done["passes"], speed,
+        done["busy_s"], done["max_buffer_s"], done["passes"],
     )  # fmt: skip

@@ -136,17 +136,12 @@ class MicrophoneSource:
     def __init__(self, recorder) -> None:
         self.recorder = recorder
         self.queue: queue_module.Queue = queue_module.Queue()
-        self.speed = 1.0
         self.samples_recorded = 0  # samples received from the recorder and put on the queue
-        self.dropped_samples = 0  # the recorder itself checks for gaps (its chunks are numbered)
-        self.lateness_s: list[float] = []  # not measured: the browser runs the recording loop
-        self.started_at: float | None = None
         self._ended = False
         self._lock = threading.Lock()
 
     def start(self) -> MicrophoneSource:
         """Listen to the recorder's chunks (click its Record button to start speaking)."""
-        self.started_at = time.monotonic()
         self.recorder.add_chunk_listener(self._on_chunk)
         self.recorder.observe(self._on_recording, names="recording")
         return self
