@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-SAMPLE_RATE = 16_000  # Hz
+from ..audio import SAMPLE_RATE
 
 
 def check_buffer_accounting(answer) -> None:

@@ -62,7 +62,7 @@ class LiveTranscriber:
     ``source`` has a ``queue`` of chunks ending with ``None`` (:class:`SimulatedMicrophone`,
     :class:`MicrophoneSource`, :class:`QueueSource`). :meth:`start` runs the loop in its own thread (and starts
     the source); :meth:`pull` and :meth:`step` are its two halves, for driving it from elsewhere. Decoding is
-    greedy (temperature 0) with word timestamps, the committed text as ``initial_prompt``.
+    greedy (temperature 0) with word timestamps (:func:`transcribe_buffer`), the committed text as the prompt.
     ``transcribe_fn(audio, prompt) -> result`` replaces Whisper (tests use scripted results).
     """
 
@@ -88,7 +88,7 @@ class LiveTranscriber:
         self.passes: list[Pass] = []
         self.max_buffer_s = 0.0  # longest buffer transcribed, in seconds
         self.ended = False  # the source's None has arrived
-        self.error: BaseException | None = None
+        self.error: Exception | None = None
         self._transcribed_to = 0  # absolute sample: the buffer's end at the last pass
         self._lock = threading.Lock()
         self._abort = threading.Event()
