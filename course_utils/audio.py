@@ -5,13 +5,19 @@ Taught in notebooks/00_first_transcript.ipynb (loading and playing) and 01_recor
 
 from __future__ import annotations
 
+import filecmp
+import hashlib
 import os
 import shutil
 import subprocess
+import sys
+import warnings
 import wave
 from pathlib import Path
 
 import numpy as np
+
+from .models import CACHE_ENV, offline_cache_dir
 
 SAMPLE_RATE = 16_000  # Hz: the rate every Whisper model expects
 SUPPORTED_HINT = "Use a WAV, FLAC, MP3, OGG, M4A or WebM file."
@@ -20,7 +26,7 @@ SUPPORTED_HINT = "Use a WAV, FLAC, MP3, OGG, M4A or WebM file."
 def ffmpeg_exe() -> str:
     """Path of an ffmpeg binary: the system's if installed, else the one the pip package imageio-ffmpeg ships."""
     system = shutil.which("ffmpeg")
-    if system:
+    if system and Path(system).parent != ffmpeg_link_folder():  # the course's own link is not the system's
         return system
     try:
         import imageio_ffmpeg
@@ -32,24 +38,56 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
+def ffmpeg_link_folder() -> Path:
+    """The folder of this Python environment's ``ffmpeg`` link: one per environment in the course's cache
+    (``WHISPER_LAB_CACHE``), so that two environments never point each other's link at their own binary."""
+    environment = hashlib.sha256(os.path.realpath(sys.prefix).encode()).hexdigest()[:12]
+    return offline_cache_dir() / "bin" / environment
+
+
 def ensure_ffmpeg_on_path() -> str:
     """Make ``ffmpeg`` callable by name, as ``whisper.load_audio`` and the ``whisper`` command need.
 
-    Without a system ffmpeg, a link named ``ffmpeg`` to imageio-ffmpeg's binary is put in a folder that is
-    added to ``PATH`` for this process and the programs it starts. Returns the binary's path.
+    Without a system ffmpeg, a link named ``ffmpeg`` to imageio-ffmpeg's binary is put in
+    :func:`ffmpeg_link_folder`, which is added to ``PATH`` for this process and the programs it starts. A link
+    that is broken or points at another binary (an old environment, an upgraded imageio-ffmpeg) is replaced.
+    When the cache cannot be written, a warning says so and nothing is linked. Returns the binary's path.
     """
     exe = ffmpeg_exe()
-    if shutil.which("ffmpeg") is None:
-        folder = Path.home() / ".cache" / "whisper-lab" / "bin"
-        folder.mkdir(parents=True, exist_ok=True)
-        link = folder / ("ffmpeg.exe" if os.name == "nt" else "ffmpeg")
-        if not link.exists():
-            try:
-                link.symlink_to(exe)
-            except OSError:  # no symlinks allowed (Windows without developer mode)
-                shutil.copy2(exe, link)
+    if exe == shutil.which("ffmpeg"):  # the system's ffmpeg
+        return exe
+    folder = ffmpeg_link_folder()
+    link = folder / ("ffmpeg.exe" if os.name == "nt" else "ffmpeg")
+    try:
+        if not _is_link_to(link, exe):
+            folder.mkdir(parents=True, exist_ok=True)
+            _replace_link(link, exe)
+    except OSError as error:
+        warnings.warn(f"Could not link ffmpeg into {folder} ({error}): `whisper` may not find ffmpeg. Set "
+                      f"{CACHE_ENV} to a writable folder, or install your system's ffmpeg.", stacklevel=2)
+        return exe
+    if str(folder) not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = f"{folder}{os.pathsep}{os.environ.get('PATH', '')}"
     return exe
+
+
+def _is_link_to(link: Path, exe: str) -> bool:
+    """Whether ``link`` is a working link to ``exe`` (or, where symlinks are not allowed, a copy of it)."""
+    try:
+        return os.path.samefile(link, exe) if link.is_symlink() else filecmp.cmp(link, exe)
+    except OSError:  # no link yet, or one whose target is gone
+        return False
+
+
+def _replace_link(link: Path, exe: str) -> None:
+    """Point ``link`` at ``exe`` in one step, so that kernels starting at the same time never see it half made."""
+    new = link.with_name(f"{link.name}.{os.getpid()}.new")
+    new.unlink(missing_ok=True)
+    try:
+        new.symlink_to(exe)
+    except OSError:  # no symlinks allowed (Windows without developer mode)
+        shutil.copy2(exe, new)
+    os.replace(new, link)
 
 
 def load_audio(source: str | os.PathLike | np.ndarray, sr: int = SAMPLE_RATE) -> np.ndarray:

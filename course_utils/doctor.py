@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 MIN_PYTHON, MAX_PYTHON = (3, 10), (3, 13)
@@ -49,8 +50,17 @@ def check_ffmpeg() -> Check:
         first_line = subprocess.run([exe, "-version"], capture_output=True, text=True, timeout=30).stdout.split("\n")[0]
     except (RuntimeError, OSError, subprocess.SubprocessError) as error:
         return Check("ffmpeg", False, str(error), "pip install imageio-ffmpeg (or your system's ffmpeg package)")
-    origin = "system" if shutil.which("ffmpeg") == exe else "bundled by imageio-ffmpeg"
-    return Check("ffmpeg", True, f"{' '.join(first_line.split()[:3])} ({origin})")
+    return Check("ffmpeg", True, f"{' '.join(first_line.split()[:3])} ({ffmpeg_origin(exe)})")
+
+
+def ffmpeg_origin(exe: str) -> str:
+    """Which ffmpeg ``exe`` is: the system's, or the binary the pip package imageio-ffmpeg ships."""
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        return "system"
+    shipped_folder = Path(imageio_ffmpeg.__file__).resolve().parent
+    return "imageio-ffmpeg, from pip" if Path(exe).resolve().is_relative_to(shipped_folder) else "system"
 
 
 def check_offline_models() -> list[Check]:

@@ -2,12 +2,16 @@
 
 import os
 import shutil
+import subprocess
+import sys
 
+import imageio_ffmpeg
 import numpy as np
 import pytest
 
 import course_utils as cu
 from course_utils import audio
+from course_utils.doctor import ffmpeg_origin
 
 
 def test_bundled_clip_decodes_to_16k_mono_float(jfk_audio):
@@ -69,8 +73,48 @@ def test_bundled_ffmpeg_when_the_system_has_none(tmp_path, monkeypatch):
 
 
 def test_ffmpeg_is_put_on_path_for_whisper(tmp_path, monkeypatch):
-    monkeypatch.setattr(audio.Path, "home", lambda: tmp_path)
+    monkeypatch.setenv("WHISPER_LAB_CACHE", str(tmp_path))
     monkeypatch.setenv("PATH", "/nonexistent")
     audio.ensure_ffmpeg_on_path()
     found = shutil.which("ffmpeg")
     assert found and found.startswith(str(tmp_path)) and os.access(found, os.X_OK)
+
+
+@pytest.mark.parametrize("left_behind", ["deleted environment", "other binary"])
+def test_a_stale_ffmpeg_link_is_replaced_on_import(tmp_path, monkeypatch, left_behind):
+    """A link into a deleted .venv or an old imageio-ffmpeg must not break `import course_utils`: it is replaced."""
+    monkeypatch.setenv("WHISPER_LAB_CACHE", str(tmp_path / "cache"))
+    link = audio.ffmpeg_link_folder() / "ffmpeg"  # the same folder as the subprocess's: same Python, same cache
+    link.parent.mkdir(parents=True)
+    target = tmp_path / "old-venv" / "ffmpeg"
+    if left_behind == "other binary":
+        target.parent.mkdir()
+        target.write_text("#!/bin/sh\nexit 1\n")
+        target.chmod(0o755)
+    link.symlink_to(target)
+    show_ffmpeg = "import shutil, course_utils; print(shutil.which('ffmpeg'))"
+    env = {**os.environ, "PATH": str(link.parent)}  # no system ffmpeg, whatever this machine has
+    done = subprocess.run([sys.executable, "-c", show_ffmpeg], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(link)
+    assert os.path.samefile(link, imageio_ffmpeg.get_ffmpeg_exe())
+
+
+def test_an_unwritable_cache_only_warns(tmp_path, monkeypatch):
+    (tmp_path / "a-file").touch()
+    monkeypatch.setenv("WHISPER_LAB_CACHE", str(tmp_path / "a-file" / "cache"))  # not a folder, even for root
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.warns(UserWarning, match="Could not link ffmpeg.*WHISPER_LAB_CACHE"):
+        assert audio.ensure_ffmpeg_on_path() == imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def test_doctor_says_which_ffmpeg(tmp_path, monkeypatch):
+    monkeypatch.setenv("WHISPER_LAB_CACHE", str(tmp_path))
+    monkeypatch.setenv("PATH", "/nonexistent")
+    audio.ensure_ffmpeg_on_path()
+    assert ffmpeg_origin(shutil.which("ffmpeg")) == "imageio-ffmpeg, from pip"  # the course's link to it
+    assert ffmpeg_origin(imageio_ffmpeg.get_ffmpeg_exe()) == "imageio-ffmpeg, from pip"
+    system = tmp_path / "usr" / "bin" / "ffmpeg"
+    system.parent.mkdir(parents=True)
+    system.touch()
+    assert ffmpeg_origin(str(system)) == "system"
