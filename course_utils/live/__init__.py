@@ -1,7 +1,8 @@
 """Live chunked transcription that never loses audio: subtitles while you speak, grey until committed.
 
-Taught in notebooks/05_live_transcription.ipynb. Whisper only transcribes finished pieces of audio, so live
-transcription is a concurrency problem with two loops:
+Taught in notebooks/05_live_transcription.ipynb (the pipeline) and notebooks/06_threads_asyncio_processes.ipynb
+(running its two loops with threads, asyncio or processes). Whisper only transcribes finished pieces of audio, so
+live transcription is a concurrency problem with two loops:
 
 - a *recording loop* (a :class:`SimulatedMicrophone` thread, or the browser's chunks through a
   :class:`MicrophoneSource`) puts about ``CHUNK_S`` seconds of audio at a time on a queue, whatever the
@@ -15,8 +16,8 @@ transcription is a concurrency problem with two loops:
   accounting exact.
 
 :class:`SpeechGate` (``gate``) keeps silence and music from turning into invented text, :class:`LiveDemo`
-(``display``) shows the result (committed words black, tentative words grey) with a Stop button, :func:`to_srt`
-exports it, and :func:`run_live` (``runs``) measures one run. Each pass is one :func:`transcribe_buffer`
+(``display``) shows the result (committed words black, tentative words grey), :func:`to_srt` exports it, and
+:func:`run_live` and :func:`run_live_in_process` (``runs``) measure one run. Each pass is one :func:`transcribe_buffer`
 (``whisper_pass``): ``model.transcribe`` would decode a buffer's unfinished last phrase twice. Times are in
 seconds of the source audio ("source seconds") unless a name says otherwise.
 """
@@ -34,7 +35,7 @@ from .policies import (
     drop_repeated_words,
     make_policy,
 )
-from .runs import LiveRun, run_live, run_live_in_process
+from .runs import LiveRun, run_live, run_live_in_process, transcribe_in_child
 from .sources import CHUNK_S, MicrophoneSource, QueueSource, SimulatedMicrophone
 from .transcriber import LiveState, LiveTranscriber, Pass
 from .whisper_pass import encoder_remembered, transcribe_buffer, warm_up
@@ -45,6 +46,6 @@ __all__ = [
     "LiveState", "LiveTranscriber", "LocalAgreementPolicy", "MicrophoneSource", "Pass", "QueueSource",
     "SegmentCommitPolicy", "SimulatedMicrophone", "SpeechGate", "Word", "agreed_prefix_length",
     "drop_repeated_words", "encoder_remembered", "join_words", "make_policy", "render_html", "run_live",
-    "run_live_in_process", "segments_to_words", "sounds_without_words", "to_srt", "transcribe_buffer", "warm_up",
-    "word_key",
+    "run_live_in_process", "segments_to_words", "sounds_without_words", "to_srt", "transcribe_buffer",
+    "transcribe_in_child", "warm_up", "word_key",
 ]  # fmt: skip

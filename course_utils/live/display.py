@@ -1,6 +1,7 @@
-"""Showing a live transcription: committed words black, tentative words grey, a Stop button; SRT export.
+"""Showing a live transcription: committed words black, tentative words grey, refreshed in place; SRT export.
 
-Taught in notebooks/05_live_transcription.ipynb ("Live, with a thread for each loop" and "Export subtitles").
+Taught in notebooks/05_live_transcription.ipynb ("Live, with a thread for each loop", "Your microphone" and
+"Export subtitles").
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ REFRESH_S = 0.5  # seconds between two refreshes of the live display
 
 class LiveDemo:
     """Shows a :class:`LiveTranscriber` as it runs: committed text black, tentative text grey, refreshed every
-    ``refresh_s`` seconds in place (an ``ipywidgets.HTML``, so no flicker), with a Stop button.
+    ``refresh_s`` seconds in place (an ``ipywidgets.HTML``, so no flicker), with a status line.
 
-    :meth:`run` blocks until the audio is over (a simulated microphone, headless); :meth:`start` returns at
-    once and refreshes from a thread (the browser microphone, whose chunks reach the kernel only while no cell
-    runs). Either way, Stop (or :meth:`stop`) ends every thread it started.
+    :meth:`run` blocks until the audio is over (a simulated microphone); :meth:`start` returns at once and
+    refreshes from a thread (the browser microphone, whose chunks reach the kernel only while no cell runs: the
+    recorder's own Stop button ends the take, and with it the transcription). :meth:`stop` ends every thread
+    it started. The demo has no Stop button of its own: one Stop, the recorder's, is clearer than two.
     """
 
     def __init__(self, transcriber: LiveTranscriber, refresh_s: float = REFRESH_S) -> None:
@@ -32,9 +34,7 @@ class LiveDemo:
         self.transcriber, self.refresh_s = transcriber, refresh_s
         self.text = ipywidgets.HTML(layout=ipywidgets.Layout(min_height="3em"))
         self.status = ipywidgets.HTML()
-        self.stop_button = ipywidgets.Button(description="Stop", icon="stop", button_style="danger")
-        self.stop_button.on_click(lambda _: self.stop())
-        self.widget = ipywidgets.VBox([self.text, ipywidgets.HBox([self.stop_button, self.status])])
+        self.widget = ipywidgets.VBox([self.text, self.status])
         self.widget.add_class("whisper-lab-live")
         self._stop = threading.Event()
         self._refresher: threading.Thread | None = None
@@ -49,8 +49,10 @@ class LiveDemo:
         """Show the transcriber's current state (the widgets change only when the text does)."""
         state = self.transcriber.state()
         self.text.value = render_html(state)
-        verb = "listening" if state.running else "stopped"
-        status = f"{verb} · {state.received_s:.0f} s heard · buffer {state.buffer_s:.1f} s"
+        if state.running:
+            status = f"listening · {state.received_s:.0f} s heard · buffer {state.buffer_s:.1f} s"
+        else:
+            status = f"stopped · {state.received_s:.0f} s heard · run the cell that started this demo again to listen again"
         self.status.value = f"<span style='color:#666'>{html.escape(status)}</span>"
 
     def run(self) -> LiveDemo:
@@ -82,7 +84,6 @@ class LiveDemo:
 
     def stop(self) -> None:
         """Stop the source and the transcriber (after one last pass) and the refreshing thread."""
-        self.stop_button.disabled = True
         self.transcriber.stop()
         self._stop.set()
         if self._refresher is not None:

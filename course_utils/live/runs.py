@@ -1,7 +1,7 @@
 """One live run from start to end, measured the same way whatever runs the loops: threads and a queue
 (:func:`run_live`) or a child process (:func:`run_live_in_process`).
 
-Taught in notebooks/05_live_transcription.ipynb ("Threads, asyncio or processes?").
+Taught in notebooks/06_threads_asyncio_processes.ipynb.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .words import Word, join_words
 
 @dataclass
 class LiveRun:
-    """What one live run did, measured the same way for threads, asyncio and processes (notebook 05)."""
+    """What one live run did, measured the same way for threads, asyncio and processes (notebook 06)."""
 
     committed: list[Word]
     samples_recorded: int  # by the sound card
@@ -80,8 +80,13 @@ def run_live(
     return LiveRun.of(microphone, transcriber)
 
 
-def _transcribe_in_child(model_name: str, chunks, results, policy: str, language: str | None) -> None:
-    """The child process of :func:`run_live_in_process`: load the model, transcribe the chunks, send the words."""
+def transcribe_in_child(model_name: str, chunks, results, policy: str, language: str | None) -> None:
+    """The child process of :func:`run_live_in_process`: load the model and warm it up, put "ready" on
+    ``results``, run the transcribing loop on the ``chunks`` queue until its ``None``, then put a dictionary of
+    what it did (committed words, samples received, busy seconds, longest buffer, passes) on ``results``.
+
+    A ``spawn`` child imports its target by name, so this lives in a module: a function defined in a notebook
+    cannot be one."""
     from ..models import load_model
 
     model = load_model(model_name)
@@ -118,7 +123,7 @@ def run_live_in_process(
     copy of the model, named ``model_name``); the recording loop stays in this one."""
     context = multiprocessing.get_context("spawn")
     chunks, results = context.Queue(), context.Queue()
-    child = context.Process(target=_transcribe_in_child, args=(model_name, chunks, results, policy, language))
+    child = context.Process(target=transcribe_in_child, args=(model_name, chunks, results, policy, language))
     child.start()
     microphone = SimulatedMicrophone(audio, chunk_s=chunk_s, speed=speed, queue=chunks)
     try:

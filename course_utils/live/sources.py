@@ -1,7 +1,8 @@
 """Where live audio comes from: a simulated microphone that replays a file, the browser's recorder, or a queue.
 
 Each source has a ``queue`` of float32 chunks at 16 kHz that ends with ``None``. Taught in
-notebooks/05_live_transcription.ipynb ("A microphone you can replay" and "Your microphone").
+notebooks/05_live_transcription.ipynb ("A microphone you can replay" and "Your microphone"); the sound card's
+limit, and what a late recording loop loses, in notebooks/06_threads_asyncio_processes.ipynb.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class SimulatedMicrophone:
     audio is over (or after :meth:`stop`). Like a real sound card it holds at most ``device_buffer_s`` seconds:
     a loop that comes back later than that finds the oldest samples overwritten, counted in
     ``dropped_samples``. Without the thread, :meth:`open` then :meth:`tick` every :meth:`seconds_to_next_tick`
-    drive the same loop from elsewhere (an asyncio task, in notebook 05).
+    drive the same loop from elsewhere (an asyncio task, in notebook 06).
     """
 
     def __init__(
@@ -46,8 +47,7 @@ class SimulatedMicrophone:
         self.chunk_s, self.speed = chunk_s, speed
         self.capacity = round(device_buffer_s * SAMPLE_RATE)  # samples the sound card holds
         self.queue = queue if queue is not None else queue_module.Queue()  # chunks, then None
-        self.samples_recorded = 0  # samples the sound card captured: delivered + dropped
-        self.samples_delivered = 0  # samples put on the queue
+        self.samples_recorded = 0  # samples the sound card captured: put on the queue + dropped
         self.dropped_samples = 0  # samples overwritten before the loop came to read them
         self.lateness_s: list[float] = []  # for each read, wall seconds it came after its scheduled time
         self.started_at: float | None = None  # time.monotonic() when the audio started playing
@@ -101,7 +101,6 @@ class SimulatedMicrophone:
         self.dropped_samples += first_kept - self.samples_recorded
         chunk = self.audio[first_kept:captured]
         self.samples_recorded = captured
-        self.samples_delivered += len(chunk)
         if len(chunk):
             self.queue.put(chunk)
         if captured == len(self.audio):
