@@ -1,4 +1,4 @@
-"""Looking inside Whisper's decoder: language probabilities as a chart, tokens by name, segments as a table.
+"""Looking inside Whisper's decoder: language probabilities as a chart, tokens by name, segments window by window.
 
 Taught in notebooks/03_language_and_decoding.ipynb, which calls ``whisper.detect_language`` and ``whisper.decode``
 by hand.
@@ -6,11 +6,16 @@ by hand.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Sequence
+from itertools import groupby
 
+from whisper.audio import FRAMES_PER_SECOND
 from whisper.tokenizer import LANGUAGES, Tokenizer
 
-SEGMENT_COLUMNS = ("start", "end", "temperature", "avg_logprob", "no_speech_prob", "compression_ratio")
+# What print_segments reads from each segment; all but start, end and text are the same for a whole window
+SEGMENT_COLUMNS = ("seek", "start", "end", "text", "temperature", "avg_logprob", "no_speech_prob", "compression_ratio")
+TEXT_WIDTH = 80  # characters of segment text per printed line: a line then fits the width of JupyterLab
 
 
 def top_languages(language_probs: dict[str, float], k: int = 5) -> list[tuple[str, float]]:
@@ -49,13 +54,26 @@ def token_names(tokenizer: Tokenizer, tokens: Iterable[int]) -> list[str]:
     return [tokenizer.decode_with_timestamps([token]) for token in tokens]
 
 
-def print_segments(segments: Sequence[dict]) -> None:
-    """One line per segment of a ``transcribe`` result: times (s), the decoding's statistics and the text."""
-    print(f"{'start':>6} {'end':>6}  {'temp':>4}  {'avg_logprob':>11}  {'no_speech':>9}  {'compression':>11}  text")
+def print_segments(segments: Sequence[dict], width: int = TEXT_WIDTH) -> None:
+    """The segments of a ``transcribe`` result, window by window: the window's statistics once, then its segments.
+
+    ``transcribe`` decodes one 30 s window at a time, so temperature, ``avg_logprob``, ``no_speech_prob`` and
+    the compression ratio belong to the window and are the same for every segment cut from it: they are printed
+    once, on the window's line. Each segment follows with its start and end (seconds) and its text, wrapped at
+    word boundaries every ``width`` characters.
+    """
     for segment in segments:
         missing = [column for column in SEGMENT_COLUMNS if column not in segment]
         if missing:
             raise ValueError(f"Not a transcribe() segment: it lacks {', '.join(missing)}. Pass result['segments'].")
-        print(f"{segment['start']:6.2f} {segment['end']:6.2f}  {segment['temperature']:4.1f}  "
-              f"{segment['avg_logprob']:11.2f}  {segment['no_speech_prob']:9.2f}  "
-              f"{segment['compression_ratio']:11.2f}  {segment['text'].strip()}")  # fmt: skip
+    for seek, window in groupby(segments, key=lambda segment: segment["seek"]):
+        window = list(window)
+        first = window[0]
+        print(f"window from {seek / FRAMES_PER_SECOND:.2f} s: temperature {first['temperature']:.1f}, "
+              f"avg_logprob {first['avg_logprob']:.2f}, no_speech_prob {first['no_speech_prob']:.2f}, "
+              f"compression ratio {first['compression_ratio']:.2f}")  # fmt: skip
+        for segment in window:
+            lines = textwrap.wrap(segment["text"].strip(), width) or [""]
+            print(f"  {segment['start']:6.2f} {segment['end']:6.2f}  {lines[0]}")
+            for line in lines[1:]:
+                print(" " * 17 + line)
