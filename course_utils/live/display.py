@@ -52,7 +52,8 @@ class LiveDemo:
         if state.running:
             status = f"listening · {state.received_s:.0f} s heard · buffer {state.buffer_s:.1f} s"
         else:
-            status = f"stopped · {state.received_s:.0f} s heard · run the cell that started this demo again to listen again"
+            heard = f"{state.received_s:.0f} s heard"
+            status = f"stopped · {heard} · run the cell that started this demo again to listen again"
         self.status.value = f"<span style='color:#666'>{html.escape(status)}</span>"
 
     def run(self) -> LiveDemo:
