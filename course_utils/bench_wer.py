@@ -39,7 +39,7 @@ HEADROOM_BYTES = 1_500_000_000  # activations, decoding caches and the rest of t
 DECODING = {"temperature": 0.0, "condition_on_previous_text": False}  # greedy: the same words on every run
 PLOTS = ("wer_vs_parameters.png", "wer_vs_time.png", "wer_vs_music_to_voice.png")
 MARKERS = "osD^v<>ph*"  # one per song in the music-to-voice plot
-FIGURE_SIZE = (7, 4.5)  # inches
+FIGURE_SIZE = (9, 3.5)  # inches: one plot across the width of JupyterLab (900 px at 100 dpi)
 
 
 @dataclass
@@ -298,8 +298,9 @@ def _plot_against(rows: list[Measurement], x_of, xlabel: str, title: str, ax=Non
         ax.minorticks_off()
     ax.margins(x=0.08)
     ax.set(title=title, xlabel=xlabel, ylabel="mean WER over clips (%)")
-    ax.set_ylim(bottom=-0.08 * max(ax.get_ylim()[1], 1))  # room for the names under the lowest line
-    ax.legend(title="clip kind")
+    ax.set_ylim(bottom=-0.2 * max(ax.get_ylim()[1], 1))  # room for the names under the lowest line
+    ax.set_yticks([tick for tick in ax.get_yticks() if 0 <= tick <= ax.get_ylim()[1]])  # no negative WER
+    ax.legend(title="clip kind", loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the plot, not over a line
     return ax
 
 
@@ -336,29 +337,31 @@ def plot_wer_vs_music_to_voice(rows: list[Measurement], ax=None):
         ratios = [0.0]
     no_music = ratios[0] - 5  # where the unaccompanied version of each song is drawn
     songs = sorted({(r.language, r.reference) for r in mixes})
+    song_rows = {song: [r for r in rows if (r.language, r.reference) == song] for song in songs}
     models = _model_order(rows)
     for m, model in enumerate(models):
         for s, song in enumerate(songs):
-            heard = [r for r in rows if r.model == model and (r.language, r.reference) == song]
+            heard = [r for r in song_rows[song] if r.model == model]
             points = [(r.music_to_voice_db, r.wer) for r in heard if r.music_to_voice_db is not None]
             points += [(no_music, r.wer) for r in heard if r.kind == "sung" and r.music_to_voice_db is None]
             xs, ys = zip(*sorted(points))
             ax.plot(xs, [100 * y for y in ys], color=f"C{m}", marker=MARKERS[s % len(MARKERS)], alpha=0.8)
     handles = [Line2D([], [], color=f"C{m}", label=model) for m, model in enumerate(models)]
-    handles += [Line2D([], [], color="grey", marker=MARKERS[s % len(MARKERS)], linestyle="", label=_song_label(song[1]))
-                for s, song in enumerate(songs)]  # fmt: skip
+    handles += [Line2D([], [], color="grey", marker=MARKERS[s % len(MARKERS)], linestyle="",
+                       label=_song_label(song_rows[song])) for s, song in enumerate(songs)]  # fmt: skip
     ax.set_xticks([no_music, *ratios], ["none", *(f"{r:g}" for r in ratios)])
     ax.set(title="WER against music-to-voice ratio", xlabel="music-to-voice ratio (dB; louder music to the right)",
            ylabel="WER (%)")  # fmt: skip
     ax.set_ylim(bottom=0)
     if handles:
-        ax.legend(handles=handles, fontsize=8)
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the plot
     return ax
 
 
-def _song_label(lyric: str) -> str:
-    words = lyric.split()
-    return " ".join(words[:4]) + (" ..." if len(words) > 4 else "")
+def _song_label(song_rows: list[Measurement]) -> str:
+    """A song's name in a legend: the id of its unaccompanied clip (``song_daisy``), else of its first mix."""
+    unaccompanied = sorted(r.clip_id for r in song_rows if r.music_to_voice_db is None)
+    return (unaccompanied or sorted(r.clip_id for r in song_rows))[0]
 
 
 def save_plots(rows: list[Measurement], out: str | os.PathLike) -> list[Path]:
