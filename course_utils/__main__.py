@@ -1,4 +1,4 @@
-"""The kit's command line: ``python -m course_utils COMMAND``.
+"""The kit's command line: python -m course_utils COMMAND [--help]
 
     doctor      check this machine before class (Python, torch, ffmpeg, models, Jupyter, disk)
     bench       load time, real-time factor and peak memory of models on the bundled speech
@@ -9,9 +9,13 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import sys
 
+from .cli import UsageError
+
+PROG = "python -m course_utils"
 COMMANDS = {  # command -> module with a main(argv) -> int
     "doctor": "course_utils.doctor",
     "bench": "course_utils.bench",
@@ -21,11 +25,25 @@ COMMANDS = {  # command -> module with a main(argv) -> int
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``argv[0]``'s command; a UsageError it raises is one line on stderr and exit status 2."""
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] not in COMMANDS:
+    if argv[:1] in (["-h"], ["--help"]):
+        print(__doc__)
+        return 0
+    if not argv:
         print(__doc__, file=sys.stderr)
-        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
-    return importlib.import_module(COMMANDS[argv[0]]).main(argv[1:])
+        return 2
+    command = argv[0]
+    if command not in COMMANDS:
+        close = difflib.get_close_matches(command, COMMANDS, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        print(f"{PROG}: error: unknown command '{command}': {hint}commands: {', '.join(COMMANDS)}.", file=sys.stderr)
+        return 2
+    try:
+        return importlib.import_module(COMMANDS[command]).main(argv[1:])
+    except UsageError as error:
+        print(f"{PROG} {command}: error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""``python -m course_utils bench``: load time, real-time factor and peak memory of models on bundled speech.
+"""python -m course_utils bench: load time, real-time factor and peak memory of models on the bundled speech.
 
 Each model runs in a fresh Python process, so its peak memory is its own. The real-time factor (RTF) is
 transcription time divided by audio duration: 0.1 means ten times faster than real time.
@@ -11,6 +11,8 @@ import json
 import subprocess
 import sys
 import time
+
+from .cli import UsageError, reading_user_input
 
 DEFAULT_MODELS = "tiny.en,base"
 
@@ -30,7 +32,8 @@ def measure(name: str, clip_ids: list[str]) -> dict:
     from . import SAMPLE_RATE, clip, load_audio, load_model, transcribe
 
     started = time.perf_counter()
-    model = load_model(name)
+    with reading_user_input():  # the weights' pip packages missing: one line from this child process
+        model = load_model(name)
     load_s = time.perf_counter() - started
     audios = [load_audio(clip(c).path) for c in clip_ids]
     transcribe(model, audios[0][:SAMPLE_RATE], temperature=0)  # warm-up: first call pays one-time costs
@@ -46,9 +49,10 @@ def measure(name: str, clip_ids: list[str]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import clips
+    from . import clip, clips
+    from .bench_wer import check_models
 
-    parser = argparse.ArgumentParser(prog="python -m course_utils bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m course_utils bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", default=DEFAULT_MODELS, help=f"comma-separated (default {DEFAULT_MODELS})")
     parser.add_argument("--clips", help="comma-separated clip ids (default: every English speech clip)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per model")
@@ -58,13 +62,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(measure(args.child, clip_ids)))
         return 0
+    names = [name.strip() for name in args.models.split(",") if name.strip()]
+    if not names:
+        raise UsageError("--models names no model: give e.g. --models tiny.en,base.")
+    with reading_user_input():  # before any child starts: an unknown clip or model is one line, not a traceback
+        for clip_id in clip_ids:
+            clip(clip_id)
+        check_models(names)
     rows = []
-    for name in args.models.split(","):
+    for name in names:
         command = [sys.executable, "-m", "course_utils", "bench", "--child", name, "--clips", ",".join(clip_ids)]
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
-            print(done.stderr, file=sys.stderr)
-            return 1
+            print(done.stderr.rstrip(), file=sys.stderr)
+            return done.returncode
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
     if args.json:
         print("\n".join(json.dumps(row) for row in rows))

@@ -1,15 +1,37 @@
-"""The kit's command line (python -m course_utils); kit.py, the installer, is tested in test_kit.py."""
+"""The kit's command line (python -m course_utils); kit.py, the installer, is tested in test_kit.py.
+
+Every user error of every command is one line on stderr (after argparse's usage, for a bad flag), exit status 2,
+no traceback.
+"""
 
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from course_utils.__main__ import main as course_utils_main
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def course_utils(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "course_utils", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def error_lines(stderr: str) -> list[str]:
+    """stderr without argparse's usage block (its first line starts with "usage:", the others with spaces)."""
+    return [line for line in stderr.splitlines() if not line.startswith(("usage:", " "))]
+
+
+def run_in_process(capsys, *args: str) -> tuple[int, str]:
+    """Exit status and stderr of ``python -m course_utils ARGS``, run in this process (argparse exits itself)."""
+    try:
+        code = course_utils_main(list(args))
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, capsys.readouterr().err
 
 
 def test_doctor_says_ok_on_a_ready_machine():
@@ -30,3 +52,48 @@ def test_bench_reports_speed_and_memory():
     row = json.loads(done.stdout)
     assert row["model"] == "tiny.en" and row["device"] == "cpu"
     assert row["rtf"] > 0 and row["load_s"] > 0 and row["peak_memory_mb"] > 100
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["docter"], "unknown command 'docter': did you mean doctor?"),
+        (["doctor", "--fix"], "unrecognized arguments: --fix"),
+        (["bench", "--models", "nosuch"], "Unknown model(s) nosuch. Valid names: tiny.en"),
+        (["bench", "--models", "tiny"], "tiny cannot be loaded offline"),  # offline: only tiny.en and base
+        (["bench", "--models", ","], "--models names no model"),
+        (["bench", "--clips", "jfk,nope"], "No bundled clip 'nope'"),
+        (["bench-wer"], "the following arguments are required: --out"),
+        (["bench-wer", "--out", "OUT", "--manifest", "nope.csv"], "No manifest at nope.csv"),
+        (["bench-wer", "--out", "OUT", "--models", "tiny.en,huge"], "Unknown model(s) huge. Valid names:"),
+        (["bench-wer", "--out", "OUT", "--models", "tiny"], "tiny cannot be loaded offline"),
+        (["bench-wer", "--out", "OUT", "--device", "tpu"], "--device tpu: use cpu or cuda"),
+        (["bench-live", "--speed", "0"], "argument --speed: 0 is not above 0"),
+        (["bench-live", "--speed", "fast"], "argument --speed: 'fast' is not a number"),
+        (["bench-live", "--chunk", "-1"], "argument --chunk: -1 is not above 0"),
+        (["bench-live", "--policy", "greedy"], "argument --policy: invalid choice: 'greedy'"),
+        (["bench-live", "--language", "xx"], "--language xx is not a language code Whisper knows"),
+        (["bench-live", "--language", "fr"], "tiny.en hears English only"),
+        (["bench-live", "--model", "tiny.xx"], "Unknown model name 'tiny.xx'"),
+        (["bench-live", "--model", "tiny"], "'tiny' cannot be loaded offline"),
+        (["bench-live", "--audio", "nothing.wav"], "No such audio file: nothing.wav"),
+        (["bench-live", "--reference", "nothing.txt"], "No reference text at nothing.txt"),
+    ],
+)
+def test_a_user_error_is_one_line_and_exit_status_2(capsys, tmp_path, monkeypatch, args, expected):
+    monkeypatch.chdir(tmp_path)  # relative paths name nothing; OUT is never created
+    code, stderr = run_in_process(capsys, *args)
+    assert code == 2
+    assert "Traceback" not in stderr
+    prog = "python -m course_utils" + ("" if args[0] == "docter" else f" {args[0]}")
+    (line,) = error_lines(stderr)
+    assert line.startswith(f"{prog}: error: ") and expected in line
+    assert not (tmp_path / "OUT").exists()
+
+
+def test_a_child_process_error_is_one_line_too(tmp_path):
+    """bench measures each model in a child process: an error there is its one line, not its traceback."""
+    done = course_utils("bench", "--models", "tiny.en", "--clips", "jfk", "--child", "tiny")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    (line,) = error_lines(done.stderr)
+    assert line.startswith("python -m course_utils bench: error: 'tiny' cannot be loaded offline")

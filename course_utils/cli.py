@@ -1,0 +1,30 @@
+"""What every command of ``python -m course_utils`` shares: a user's mistake is one line on stderr, exit status 2.
+
+A command raises :class:`UsageError` for a mistake the user can fix; ``course_utils.__main__`` prints it as
+``python -m course_utils COMMAND: error: MESSAGE`` and exits with status 2, the way argparse reports a bad flag.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from .models import OfflineModelError
+
+
+class UsageError(Exception):
+    """A mistake the user can fix (a missing file, an unknown model name): one line on stderr, exit status 2."""
+
+
+@contextmanager
+def reading_user_input() -> Iterator[None]:
+    """Turn the errors raised while reading what the user named (files, clips, models) into a UsageError.
+
+    Wrap only that reading: an error later on is a bug, and keeps its traceback.
+    """
+    try:
+        yield
+    except KeyError as error:  # str() of a KeyError quotes its message
+        raise UsageError(error.args[0]) from error
+    except (OSError, ValueError, OfflineModelError) as error:
+        raise UsageError(str(error)) from error
