@@ -40,30 +40,36 @@ RESULT = {
 def test_targets_and_table():
     met = bench_live.check_targets(RESULT)
     assert met == {"dropped_samples": True, "latency_median_s": True, "latency_p95_s": False,
-                   "max_buffer_s": True, "wer_gap": True}  # fmt: skip
+                   "max_buffer_s": True, "wer_gap_points": True}  # fmt: skip
     text = bench_live.table(RESULT)
-    assert "commit latency p95 (s)" in text and "MISSED" in text and "+3.0" in text
+    assert "commit latency p95 (s)                         6.5  <= 6         MISSED" in text
+    assert "WER gap (committed - offline)                 +3.0  <= 5 points  ok" in text
     no_reference = {**RESULT, "wer_committed": None, "wer_offline": None}
-    assert bench_live.check_targets(no_reference)["wer_gap"] is None
+    assert bench_live.check_targets(no_reference)["wer_gap_points"] is None
     assert "WER gap" in bench_live.table(no_reference)
 
 
-def test_help_explains_the_latency_definition(capsys):
+def test_at_another_speed_the_real_time_targets_are_not_checked():
+    fast = {**RESULT, "speed": 4.0, "dropped_samples": 3}
+    met = bench_live.check_targets(fast)
+    assert met == {"dropped_samples": False, "latency_median_s": None, "latency_p95_s": None,
+                   "max_buffer_s": None, "wer_gap_points": None}  # fmt: skip
+    lines = bench_live.table(fast).splitlines()
+    assert "MISSED" in next(line for line in lines if line.startswith("dropped samples"))
+    for label in ("commit latency median (s)", "commit latency p95 (s)", "longest buffer (s)", "WER gap"):
+        row = next(line for line in lines if line.startswith(label))
+        assert row.endswith("not checked (targets hold at --speed 1)")
+
+
+def test_help_is_complete_plain_text(capsys):
     with pytest.raises(SystemExit) as exit_:
         bench_live.main(["--help"])
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     assert "--audio" in out and "--reference" in out and "--json" in out and "minus the time its end" in out
-
-
-def test_missing_audio_file_is_a_clear_error(tmp_path, capsys):
-    assert bench_live.main(["--audio", str(tmp_path / "nothing.wav")]) == 2
-    assert "No such audio file" in capsys.readouterr().err
-
-
-def test_unknown_model_is_a_clear_error(capsys):
-    assert bench_live.main(["--model", "tiny.xx"]) == 2
-    assert "Unknown model name 'tiny.xx'" in capsys.readouterr().err
+    assert "``" not in out and "The targets below" not in out
+    assert "  commit latency p95 (s)         <= 6  (at --speed 1 only)" in out
+    assert out.rstrip().endswith("not checked (targets hold at --speed 1).")
 
 
 def test_bench_live_json_on_jfk(tmp_path, capsys):
@@ -73,7 +79,7 @@ def test_bench_live_json_on_jfk(tmp_path, capsys):
     code = bench_live.main(["--audio", str(jfk.path), "--reference", str(reference), "--speed", "4", "--json"])
     assert code == 0
     result = json.loads(capsys.readouterr().out)
-    assert set(bench_live.KEYS) <= set(result)
+    assert {"latency_p95_s", "rtf", "wer_vs_offline", "words_timed", "committed_text"} <= set(result)
     assert result["dropped_samples"] == 0 and result["samples_received"] == result["samples_recorded"]
     assert result["max_buffer_s"] <= 30
     assert result["wer_committed"] < 0.3 and result["wer_offline"] < 0.3
