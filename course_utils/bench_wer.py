@@ -2,9 +2,11 @@
 
     python -m course_utils bench-wer --manifest data/clips.csv --models tiny.en,base --out results/wer
 
-Writes ``OUT/wer.csv`` (one row per clip and model) and three plots as PNG. Any manifest with the columns of
-data/clips.csv works, so a teacher can score their own clips. Decoding is greedy (temperature 0), so the WER
-column is the same on every run on the same machine; seconds and real-time factor vary from run to run.
+Writes ``OUT/wer.csv`` (one row per clip and model) and three plots as PNG. A teacher can score their own clips
+with a manifest like data/clips.csv: only id, file, language and transcript must be filled in (see
+:func:`course_utils.data.read_manifest`), and a row that cannot be measured is named on stderr. Decoding is
+greedy (temperature 0), so the WER column is the same on every run on the same machine; seconds and real-time
+factor vary from run to run.
 Taught in notebooks/04_model_sizes_wer.ipynb, which calls :func:`benchmark` and the plots below.
 """
 
@@ -24,16 +26,18 @@ import torch
 import whisper
 
 from .audio import SAMPLE_RATE, duration, load_audio
-from .data import MANIFEST, Clip, read_manifest
+from .cli import UsageError, reading_user_input
+from .data import MANIFEST, REQUIRED_COLUMNS, Clip, read_manifest
 from .models import OFFLINE_SOURCES, default_device, is_downloaded, is_online, load_model
 from .transcribe import transcribe
 from .wer import word_error_rate
 
-# Columns a manifest needs (data/clips.csv's; music_to_voice_db is optional: mixes only)
-MANIFEST_COLUMNS = ("id", "file", "language", "kind", "duration", "transcript", "licence", "source")
 ONLINE_MODELS = ("tiny", "base", "small", "medium", "large-v3", "turbo")  # compared when the model server answers
-# Approximate parameter counts from Whisper's README, to decide before loading whether a model fits in memory
-APPROX_PARAMETERS = {"tiny": 39e6, "base": 74e6, "small": 244e6, "medium": 769e6, "large": 1550e6, "turbo": 809e6}
+# Whisper's model dimensions, as each checkpoint's "dims" has them: (width, attention heads, encoder layers, decoder
+# layers). With them a model's parameters are counted before its weights are loaded (to tell whether it fits).
+WIDTHS = {"tiny": (384, 6, 4, 4), "base": (512, 8, 6, 6), "small": (768, 12, 12, 12), "medium": (1024, 16, 24, 24),
+          "large": (1280, 20, 32, 32), "turbo": (1280, 20, 32, 4)}  # fmt: skip
+LARGE_V3 = ("large-v3", "large", "large-v3-turbo", "turbo")  # 128 mel bands and 51,866 tokens, not 80 and 51,865
 BYTES_PER_PARAMETER = 6  # while loading: float32 weights (4 bytes) plus the float16 checkpoint they come from (2)
 HEADROOM_BYTES = 1_500_000_000  # activations, decoding caches and the rest of the notebook
 DECODING = {"temperature": 0.0, "condition_on_previous_text": False}  # greedy: the same words on every run
@@ -71,35 +75,41 @@ COLUMNS = tuple(f.name for f in fields(Measurement))
 
 
 def read_clips(manifest: str | os.PathLike) -> list[Clip]:
-    """The clips of ``manifest``, after checking it exists, has every column and that its audio files exist."""
+    """The clips of ``manifest`` that can be measured: each row that cannot is named in one line on stderr."""
     manifest = Path(manifest)
     if not manifest.is_file():
         raise FileNotFoundError(
-            f"No manifest at {manifest}. Give the path of a CSV with columns {', '.join(MANIFEST_COLUMNS)}."
+            f"No manifest at {manifest}. Give the path of a CSV with at least the columns "
+            f"{', '.join(REQUIRED_COLUMNS)}."
         )
-    with manifest.open(newline="", encoding="utf-8") as file:
-        header = next(csv.reader(file), [])
-    missing = [column for column in MANIFEST_COLUMNS if column not in header]
-    if missing:
-        raise ValueError(
-            f"{manifest} lacks the column(s) {', '.join(missing)}. A manifest needs {', '.join(MANIFEST_COLUMNS)} "
-            "(and music_to_voice_db for mixes), as data/clips.csv has."
-        )
-    clips = read_manifest(manifest)
+    problems: list[str] = []
+    clips = []
+    for clip in read_manifest(manifest, problems):
+        try:
+            load_audio(clip.path)
+            clips.append(clip)
+        except ValueError as error:
+            problems.append(f"{manifest.name}, clip {clip.id}: {error}")
+    for problem in problems:
+        print(f"Leaving out {problem}", file=sys.stderr)
     if not clips:
-        raise ValueError(f"{manifest} lists no clips: add one row per audio file.")
-    absent = [str(clip.path) for clip in clips if not clip.path.is_file()]
-    if absent:
-        raise FileNotFoundError(
-            f"{manifest} lists audio that does not exist: {', '.join(absent)}. Paths are relative to the CSV's folder."
-        )
+        raise ValueError(f"{manifest} lists no clip that can be measured: add one row per audio file.")
     return clips
 
 
-def approx_parameters(name: str) -> float:
-    """Whisper's published parameter count for model ``name`` (e.g. 74e6 for "base" and "base.en")."""
-    family = "turbo" if "turbo" in name else name.split(".")[0].split("-")[0]
-    return APPROX_PARAMETERS[family]
+def count_parameters(name: str) -> int:
+    """The number of parameters of Whisper model ``name`` (e.g. 37,184,256 for tiny.en), without its weights.
+
+    Whisper's encoder and decoder are built from the model's dimensions on PyTorch's "meta" device (shapes only,
+    no memory) and their parameters counted: the same count as ``sum(p.numel() for p in model.parameters())``.
+    """
+    family = "turbo" if "turbo" in name else name.split(".")[0].split("-")[0]  # "large-v2" -> "large"
+    width, heads, encoder_layers, decoder_layers = WIDTHS[family]
+    n_mels, n_vocab = (128, 51866) if name in LARGE_V3 else (80, 51864 if name.endswith(".en") else 51865)
+    with torch.device("meta"):
+        encoder = whisper.model.AudioEncoder(n_mels, 1500, width, heads, encoder_layers)  # 1500 frames: 30 s
+        decoder = whisper.model.TextDecoder(n_vocab, 448, width, heads, decoder_layers)  # 448 tokens of context
+    return sum(p.numel() for part in (encoder, decoder) for p in part.parameters())
 
 
 def available_memory(device: str) -> int | None:
@@ -117,21 +127,21 @@ def available_memory(device: str) -> int | None:
 def memory_shortfall(name: str, device: str | None = None) -> str:
     """Why ``name`` would not fit in the memory free on ``device`` now; empty if it fits (or free memory is unknown)."""
     device = device or default_device()
-    needed = approx_parameters(name) * BYTES_PER_PARAMETER + HEADROOM_BYTES
+    needed = count_parameters(name) * BYTES_PER_PARAMETER + HEADROOM_BYTES
     free = available_memory(device)
     if free is None or needed <= free:
         return ""
     return f"{name} needs about {needed / 1e9:.1f} GB but {device} has {free / 1e9:.1f} GB free"
 
 
-def models_to_compare(device: str | None = None) -> list[str]:
-    """The models the course compares here: ONLINE_MODELS when the model server answers, else the offline ones.
-
-    Models that would not fit in memory are left out, with a message on stderr that says so.
-    """
-    candidates = ONLINE_MODELS if is_online() else tuple(OFFLINE_SOURCES)
+def models_to_compare(device: str | None = None, names: list[str] | None = None) -> list[str]:
+    """The models of ``names`` that fit in the memory free on ``device``; the others are left out with a message
+    on stderr. ``names`` defaults to the models the course compares: ONLINE_MODELS when the model server
+    answers, else the offline ones."""
+    if names is None:
+        names = list(ONLINE_MODELS if is_online() else OFFLINE_SOURCES)
     chosen = []
-    for name in candidates:
+    for name in names:
         shortfall = memory_shortfall(name, device)
         if shortfall:
             print(f"Leaving out {shortfall}.", file=sys.stderr)
@@ -190,20 +200,14 @@ def benchmark(
 ) -> list[Measurement]:
     """Every model of ``names`` on every clip, one model in memory at a time; a progress bar on stderr.
 
-    Models that would not fit in memory are skipped with a message on stderr (see :func:`memory_shortfall`).
+    Pick ``names`` with :func:`models_to_compare`, which leaves out the models that would not fit in memory.
     """
     from tqdm import tqdm
 
-    check_models(names)
     audios = {clip.id: load_audio(clip.path) for clip in clips}
     rows: list[Measurement] = []
     with tqdm(total=len(clips) * len(names), unit="clip", file=sys.stderr, disable=not progress) as bar:
         for name in names:
-            shortfall = memory_shortfall(name, device)
-            if shortfall:
-                print(f"Skipping {shortfall}.", file=sys.stderr)
-                bar.update(len(clips))
-                continue
             bar.set_description(f"loading {name}")
             model = load_model(name, device)
             parameters = sum(p.numel() for p in model.parameters())
@@ -383,30 +387,34 @@ def main(argv: list[str] | None = None) -> int:
         description="Word error rate and real-time factor of Whisper models on every clip of a manifest.",
     )
     parser.add_argument("--manifest", type=Path, default=MANIFEST,
-                        help="CSV with the columns of data/clips.csv (default: the bundled clips)")  # fmt: skip
+                        help="CSV like data/clips.csv; id, file, language and transcript must be filled in, paths "
+                             "are relative to its folder (default: the bundled clips)")  # fmt: skip
     parser.add_argument("--models", default=None,
                         help="comma-separated model names, e.g. tiny.en,base (default: every model the course "
                              "compares that can be loaded here and fits in memory)")  # fmt: skip
     parser.add_argument("--out", type=Path, required=True, help="folder for wer.csv and the plots (created if needed)")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when a GPU is present)")
     args = parser.parse_args(argv)
-    try:
-        clips = read_clips(args.manifest)
-        names = (
-            [n.strip() for n in args.models.split(",") if n.strip()] if args.models else models_to_compare(args.device)
-        )
+    if args.device is not None and args.device.startswith("cuda") and not torch.cuda.is_available():
+        raise UsageError(f"--device {args.device}: this machine has no CUDA GPU; leave out --device to use the CPU.")
+    if args.device not in (None, "cpu") and not args.device.startswith("cuda"):
+        raise UsageError(f"--device {args.device}: use cpu or cuda.")
+    with reading_user_input():  # every mistake is found before the first model loads
+        names = None
+        if args.models is not None:
+            names = [n.strip() for n in args.models.split(",") if n.strip()]
+            if not names:
+                raise UsageError("--models names no model: give e.g. --models tiny.en,base.")
+            check_models(names)
+        names = models_to_compare(args.device, names)
         if not names:
-            raise ValueError("No models to run: give --models, e.g. --models tiny.en,base.")
-        rows = benchmark(clips, names, args.device)
-    except (OSError, ValueError) as error:
-        parser.exit(2, f"bench-wer: error: {error}\n")
-    args.out.mkdir(parents=True, exist_ok=True)
+            raise UsageError("No model fits in the memory free here: close other programs or give smaller --models.")
+        clips = read_clips(args.manifest)
+        args.out.mkdir(parents=True, exist_ok=True)
+    rows = benchmark(clips, names, args.device)
     write_csv(rows, args.out / "wer.csv")
     save_plots(rows, args.out)
     print(format_table(rows))
     print(f"Wrote {args.out / 'wer.csv'} and {', '.join(PLOTS)} in {args.out}.")
     return 0
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

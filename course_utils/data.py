@@ -15,6 +15,11 @@ MANIFEST = DATA_DIR / "clips.csv"
 KINDS = ("speech", "sung", "mix")  # mix: sung vocals over instrumental music
 
 
+REQUIRED_COLUMNS = ("id", "file", "language", "transcript")  # a manifest's other columns may be blank or absent
+OPTIONAL_COLUMNS = ("kind", "duration", "licence", "source", "music_to_voice_db")
+DEFAULT_KIND = "speech"  # for a row whose kind is blank
+
+
 @dataclass(frozen=True)
 class Clip:
     """One row of a clip manifest."""
@@ -30,25 +35,75 @@ class Clip:
     music_to_voice_db: float | None  # mixes only: music level over voice level, in dB
 
 
-def read_manifest(manifest: str | os.PathLike = MANIFEST) -> list[Clip]:
-    """Every clip of a manifest CSV (columns as in data/clips.csv; files relative to the CSV's folder)."""
+def read_manifest(manifest: str | os.PathLike = MANIFEST, problems: list[str] | None = None) -> list[Clip]:
+    """Every clip of a manifest CSV with the columns of data/clips.csv (a teacher's own clips, too).
+
+    Only REQUIRED_COLUMNS must be filled in. A file path may be absolute or relative to the CSV's folder; a blank
+    kind is DEFAULT_KIND and a blank duration is measured from the audio (seconds). A manifest without a required
+    column raises ValueError. A row that cannot be used (no audio file at its path, an id used before, a number
+    that is not one, audio that ffmpeg cannot decode where the duration is measured) raises ValueError naming its
+    line; or, when ``problems`` is a list, that row is left out and the line saying why is appended to it.
+    """
     manifest = Path(manifest)
     with manifest.open(newline="", encoding="utf-8") as file:
-        rows = list(csv.DictReader(file))
-    return [
-        Clip(
-            id=row["id"],
-            path=(manifest.parent / row["file"]).resolve(),
-            language=row["language"],
-            kind=row["kind"],
-            duration=float(row["duration"]),
-            transcript=row["transcript"],
-            licence=row["licence"],
-            source=row["source"],
-            music_to_voice_db=float(row["music_to_voice_db"]) if row.get("music_to_voice_db") else None,
-        )
-        for row in rows
-    ]
+        reader = csv.DictReader(file)
+        missing = [column for column in REQUIRED_COLUMNS if column not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(
+                f"{manifest} lacks the column(s) {', '.join(missing)}. A manifest needs {', '.join(REQUIRED_COLUMNS)}"
+                f" and may have {', '.join(OPTIONAL_COLUMNS)}, as data/clips.csv has."
+            )
+        rows = list(reader)
+    clips: list[Clip] = []
+    for line, row in enumerate(rows, start=2):  # line 1 is the header
+        try:
+            clip = _clip_of({k: (v or "").strip() for k, v in row.items() if k is not None}, manifest.parent)
+            if any(clip.id == c.id for c in clips):
+                raise ValueError(f"the id {clip.id} is used by an earlier row too")
+            clips.append(clip)
+        except ValueError as error:
+            message = f"{manifest.name} line {line}: {error}"
+            if problems is None:
+                raise ValueError(message) from None
+            problems.append(message)
+    return clips
+
+
+def _clip_of(row: dict[str, str], folder: Path) -> Clip:
+    """The clip of one manifest row (cells stripped, absent columns missing); ValueError saying what is wrong."""
+    from .audio import SAMPLE_RATE, load_audio
+
+    blank = [column for column in REQUIRED_COLUMNS if not row.get(column)]
+    if blank:
+        raise ValueError(f"{', '.join(blank)} left blank")
+    path = (folder / row["file"]).resolve()
+    if not path.is_file():
+        raise ValueError(f"no audio file at {path} (a relative path starts from the manifest's folder)")
+    kind = row.get("kind") or DEFAULT_KIND
+    if kind not in KINDS:
+        raise ValueError(f"kind {kind} is not one of {', '.join(KINDS)}")
+    duration = _number(row, "duration")
+    return Clip(
+        id=row["id"],
+        path=path,
+        language=row["language"],
+        kind=kind,
+        duration=round(len(load_audio(path)) / SAMPLE_RATE, 2) if duration is None else duration,
+        transcript=row["transcript"],
+        licence=row.get("licence", ""),
+        source=row.get("source", ""),
+        music_to_voice_db=_number(row, "music_to_voice_db"),
+    )
+
+
+def _number(row: dict[str, str], column: str) -> float | None:
+    """The number in ``row[column]``, None where it is blank or absent."""
+    if not row.get(column):
+        return None
+    try:
+        return float(row[column])
+    except ValueError:
+        raise ValueError(f"{column} '{row[column]}' is not a number") from None
 
 
 def clips(kind: str | None = None, language: str | None = None) -> list[Clip]:

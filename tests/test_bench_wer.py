@@ -1,22 +1,33 @@
-"""course_utils.bench_wer: the bench-wer command on a two-clip manifest with tiny.en, and its error messages."""
+"""course_utils.bench_wer: the bench-wer command on a teacher's manifest with tiny.en, and its error messages."""
 
+import contextlib
 import csv
+import io
+import os
 
 import pytest
 
 import course_utils as cu
 from course_utils import bench_wer
-from course_utils.data import MANIFEST
+from course_utils.__main__ import main as course_utils_main
+
+TEACHER_COLUMNS = ("id", "file", "language", "kind", "duration", "transcript")  # no licence, source or mix level
 
 
-def _write_manifest(path, clips, columns=bench_wer.MANIFEST_COLUMNS + ("music_to_voice_db",)):
+def _write_manifest(path, rows, columns=TEACHER_COLUMNS):
+    """A manifest at ``path`` whose rows are dictionaries of cells (absent cells are left blank)."""
     with path.open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
         writer.writerow(columns)
-        for clip in clips:
-            values = {**clip.__dict__, "file": str(clip.path), "music_to_voice_db": clip.music_to_voice_db or ""}
-            writer.writerow([values[column] for column in columns])
+        for row in rows:
+            writer.writerow([row.get(column, "") for column in columns])
     return path
+
+
+def _teacher_row(clip, folder, **cells):
+    """``clip`` as a teacher writes it: its file relative to the manifest's ``folder``, the duration blank."""
+    return {"id": clip.id, "file": os.path.relpath(clip.path, folder), "language": clip.language,
+            "transcript": clip.transcript, **cells}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -29,15 +40,28 @@ def two_clips():
 
 @pytest.fixture(scope="module")
 def bench_out(tmp_path_factory, two_clips):
+    """bench-wer on a teacher's manifest: blank durations and kinds, no licence or source, a row whose file is
+    missing and a row whose file is not audio. Returns the output folder, the rows of wer.csv and stderr."""
     folder = tmp_path_factory.mktemp("bench")
-    manifest = _write_manifest(folder / "clips.csv", two_clips)
-    assert bench_wer.main(["--manifest", str(manifest), "--models", "tiny.en", "--out", str(folder / "out")]) == 0
+    (folder / "notes.txt").write_text("not audio", encoding="utf-8")
+    rows = [
+        _teacher_row(two_clips[0], folder),
+        {"id": "gone", "file": "recordings/gone.wav", "language": "en", "transcript": "hello"},
+        _teacher_row(two_clips[1], folder, kind=two_clips[1].kind),
+        {"id": "notes", "file": "notes.txt", "language": "en", "duration": "3", "transcript": "hello"},
+    ]
+    manifest = _write_manifest(folder / "clips.csv", rows)
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        code = course_utils_main(["bench-wer", "--manifest", str(manifest), "--models", "tiny.en",
+                                  "--out", str(folder / "out")])  # fmt: skip
+    assert code == 0, stderr.getvalue()
     with (folder / "out" / "wer.csv").open(encoding="utf-8") as file:
-        return folder / "out", list(csv.DictReader(file))
+        return folder / "out", list(csv.DictReader(file)), stderr.getvalue()
 
 
 def test_wer_csv_has_the_columns_in_order_and_a_row_per_clip_and_model(bench_out, two_clips):
-    out, rows = bench_out
+    out, rows, _ = bench_out
     with (out / "wer.csv").open(encoding="utf-8") as file:
         header = next(csv.reader(file))
     assert header[:9] == [
@@ -54,11 +78,21 @@ def test_wer_csv_has_the_columns_in_order_and_a_row_per_clip_and_model(bench_out
     assert [(r["clip_id"], r["model"]) for r in rows] == [(c.id, "tiny.en") for c in two_clips]
 
 
-def test_english_speech_is_transcribed_and_scored(bench_out):
+def test_rows_that_cannot_be_measured_are_named_in_one_line_each(bench_out, tmp_path):
+    stderr = bench_out[2]
+    left_out = [line for line in stderr.splitlines() if line.startswith("Leaving out")]
+    assert len(left_out) == 2, stderr
+    assert left_out[0].startswith("Leaving out clips.csv line 3: no audio file at ") and "gone.wav" in left_out[0]
+    assert left_out[1].startswith("Leaving out clips.csv, clip notes: ") and "not audio that ffmpeg" in left_out[1]
+
+
+def test_english_speech_is_transcribed_and_scored(bench_out, two_clips):
     english = bench_out[1][0]
     assert float(english["wer"]) < 0.3
     assert float(english["seconds"]) > 0 and float(english["rtf"]) > 0
     assert english["hypothesis"] and english["note"] == ""
+    assert english["kind"] == "speech"  # blank in the manifest
+    assert abs(float(english["duration"]) - two_clips[0].duration) < 0.05
     assert int(english["parameters"]) == sum(p.numel() for p in cu.load_model("tiny.en").parameters())
 
 
@@ -73,42 +107,49 @@ def test_plots_are_written(bench_out):
         assert (bench_out[0] / name).stat().st_size > 1000
 
 
-def test_missing_manifest_is_a_clear_error(tmp_path, capsys):
-    with pytest.raises(SystemExit) as exit:
-        bench_wer.main(["--manifest", str(tmp_path / "nope.csv"), "--models", "tiny.en", "--out", str(tmp_path)])
-    assert exit.value.code == 2
-    assert "No manifest at" in capsys.readouterr().err
+def test_a_blank_duration_is_measured_and_a_bad_row_is_named(tmp_path, two_clips):
+    clip = two_clips[0]
+    manifest = _write_manifest(tmp_path / "mine.csv", [_teacher_row(clip, tmp_path), {"id": "x", "file": "x.wav"}])
+    problems = []
+    (read,) = cu.read_manifest(manifest, problems)
+    assert read.path == clip.path and read.kind == "speech" and read.licence == ""
+    assert abs(read.duration - clip.duration) < 0.05
+    assert problems == ["mine.csv line 3: language, transcript left blank"]
+    with pytest.raises(ValueError, match="mine.csv line 3: language, transcript left blank"):
+        cu.read_manifest(manifest)
 
 
-def test_missing_columns_are_named(tmp_path, capsys, two_clips):
-    manifest = _write_manifest(tmp_path / "clips.csv", two_clips, columns=("id", "file", "language"))
-    with pytest.raises(SystemExit):
-        bench_wer.main(["--manifest", str(manifest), "--models", "tiny.en", "--out", str(tmp_path / "out")])
-    err = capsys.readouterr().err
-    assert "lacks the column(s) kind, duration, transcript, licence, source" in err
+@pytest.mark.parametrize(
+    "columns, rows, expected",
+    [
+        (("id", "file", "language"), [{}], "lacks the column(s) transcript. A manifest needs id, file, language"),
+        (TEACHER_COLUMNS, [], "lists no clip that can be measured"),
+        (TEACHER_COLUMNS, [{"id": "a", "file": "a.wav", "language": "en", "transcript": "hi"}],
+         "lists no clip that can be measured"),  # fmt: skip
+    ],
+)
+def test_a_manifest_that_cannot_be_used_is_one_line(tmp_path, capsys, columns, rows, expected):
+    manifest = _write_manifest(tmp_path / "clips.csv", rows, columns)
+    code = course_utils_main(["bench-wer", "--manifest", str(manifest), "--models", "tiny.en",
+                              "--out", str(tmp_path / "out")])  # fmt: skip
+    assert code == 2
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert error.startswith("python -m course_utils bench-wer: error: ") and expected in error
     assert not (tmp_path / "out").exists()
 
 
-def test_unknown_model_names_are_listed(tmp_path, capsys):
-    with pytest.raises(SystemExit):
-        bench_wer.main(["--manifest", str(MANIFEST), "--models", "tiny.en,huge", "--out", str(tmp_path)])
-    assert "Unknown model(s) huge. Valid names:" in capsys.readouterr().err
+def test_parameters_are_counted_from_the_dimensions(bench_out):
+    assert bench_wer.count_parameters("tiny.en") == int(bench_out[1][0]["parameters"])
+    counts = [bench_wer.count_parameters(name) for name in ("tiny", "base", "small", "medium", "turbo", "large-v3")]
+    assert counts == sorted(counts) and bench_wer.count_parameters("tiny") > bench_wer.count_parameters("tiny.en")
 
 
-def test_missing_audio_is_named(tmp_path, capsys, two_clips):
-    manifest = _write_manifest(tmp_path / "clips.csv", two_clips)
-    manifest.write_text(
-        manifest.read_text(encoding="utf-8").replace(str(two_clips[0].path), "gone.wav"), encoding="utf-8"
-    )
-    with pytest.raises(SystemExit):
-        bench_wer.main(["--manifest", str(manifest), "--models", "tiny.en", "--out", str(tmp_path / "out")])
-    assert "lists audio that does not exist" in capsys.readouterr().err
-
-
-def test_a_model_too_big_for_free_memory_is_reported(monkeypatch):
+def test_a_model_too_big_for_free_memory_is_left_out(monkeypatch, capsys):
     monkeypatch.setattr(bench_wer, "available_memory", lambda device: 2_000_000_000)
     assert bench_wer.memory_shortfall("tiny.en", "cpu") == ""
-    assert bench_wer.memory_shortfall("large-v3", "cpu") == "large-v3 needs about 10.8 GB but cpu has 2.0 GB free"
+    assert bench_wer.memory_shortfall("large-v3", "cpu") == "large-v3 needs about 10.7 GB but cpu has 2.0 GB free"
+    assert bench_wer.models_to_compare("cpu", ["tiny.en", "large-v3"]) == ["tiny.en"]
+    assert capsys.readouterr().err == "Leaving out large-v3 needs about 10.7 GB but cpu has 2.0 GB free.\n"
 
 
 def test_offline_the_course_compares_the_offline_models():
