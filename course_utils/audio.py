@@ -174,3 +174,20 @@ def save_wav(path: str | os.PathLike, audio: np.ndarray, sr: int = SAMPLE_RATE) 
         out.setframerate(sr)
         out.writeframes(samples.tobytes())
     return path
+
+
+def load_audio_piece(path: str | os.PathLike, start_s: float, duration_s: float, sr: int = SAMPLE_RATE) -> np.ndarray:
+    """``duration_s`` seconds of the audio file ``path`` from ``start_s`` seconds on, decoded as :func:`load_audio`
+    does: fewer samples where the file ends sooner, none past its end.
+
+    Reading a long recording piece by piece keeps memory small: ``course_utils.transcribe`` does this for audio
+    over 10 minutes (taught with ``load_audio`` in notebooks/00_first_transcript.ipynb).
+    """
+    seek = ["-ss", str(start_s)] if start_s else []  # before -i: seek in the file, not decode all that comes before
+    command = [ffmpeg_exe(), "-nostdin", "-threads", "0", *seek, "-t", str(duration_s), "-i", str(path),
+               "-f", "s16le", "-ac", "1", "-acodec", "pcm_s16le", "-ar", str(sr), "-"]  # fmt: skip
+    result = subprocess.run(command, capture_output=True)
+    if result.returncode != 0:
+        load_audio(path)  # raises load_audio's clear error: no such file, a folder, 0 bytes, not audio
+        raise ValueError(f"ffmpeg could not read {path} from {start_s} s on. {SUPPORTED_HINT}")
+    return np.frombuffer(result.stdout, np.int16).astype(np.float32) / 32768.0

@@ -1,23 +1,175 @@
-"""Transcribe with the kit's defaults: fp16 only on a GPU, clear errors for bad audio.
+"""Transcribe with the kit's defaults: fp16 only on a GPU, clear errors for bad input, long audio in pieces.
 
 Taught in notebooks/00_first_transcript.ipynb, where ``model.transcribe`` is first called by hand.
+
+Audio up to ``PIECE_S`` seconds (10 minutes) goes to ``model.transcribe`` as it is. On longer audio Whisper would
+hold the whole recording, its log-Mel spectrogram and the STFT behind it in memory: gigabytes for two hours. Such
+audio is read and transcribed ``PIECE_S`` seconds at a time instead, with a progress bar. A word may be cut where a
+piece ends, so the segments Whisper found in its last 30 s window of a piece are dropped and the next piece starts
+where Whisper started that window (after a finished segment, as Whisper chooses its own windows); the pieces'
+segments are then joined into one result, with times counted from the start of the audio.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import warnings
+from collections.abc import Callable
 
 import numpy as np
+import tqdm
 import whisper
+from whisper.audio import FRAMES_PER_SECOND, HOP_LENGTH, N_SAMPLES
+from whisper.tokenizer import TO_LANGUAGE_CODE
+from whisper.utils import format_timestamp, make_safe
 
-from .audio import load_audio
+from .audio import SAMPLE_RATE, ffmpeg_exe, load_audio, load_audio_piece
 from .models import use_fp16
+
+PIECE_S = 600  # seconds of audio transcribed at a time; longer audio is cut into pieces (must exceed 2 windows)
+WINDOW_S = N_SAMPLES // SAMPLE_RATE  # 30 s: what Whisper hears at once
+END_SLACK = SAMPLE_RATE // 10  # samples: a piece this much shorter than asked for holds the end of the audio
+MIN_WORD_S = 0.2  # seconds: shorter audio cannot hold a spoken word
+PROMPT_SEGMENTS = 20  # earlier segments whose text prompts the next piece (Whisper keeps the last 223 tokens)
+
+Reader = Callable[[int, int], np.ndarray]  # (start, count) -> count samples from sample start on, fewer at the end
 
 
 def transcribe(model: whisper.Whisper, audio: str | os.PathLike | np.ndarray, **options) -> dict:
     """``model.transcribe(audio, **options)``, with half precision only on a GPU and audio via :func:`load_audio`.
 
     Returns Whisper's result: ``text``, ``segments`` (start and end in seconds) and ``language``.
+
+    Says so where Whisper would silently return text: raises ValueError for audio without samples, and for a
+    ``language`` other than English or ``task="translate"`` asked of an English-only (``.en``) model; warns when
+    the audio is shorter than ``MIN_WORD_S`` seconds. Audio longer than ``PIECE_S`` seconds is transcribed piece
+    by piece (see the module's docstring) in memory that does not grow with its length, with a progress bar over
+    audio seconds; as in Whisper, ``verbose=True`` prints each segment instead and ``verbose=None`` shows nothing.
     """
+    check_options(model, options)
     options.setdefault("fp16", use_fp16(model))
-    return model.transcribe(load_audio(audio), **options)
+    read = _reader(audio)
+    first = read(0, PIECE_S * SAMPLE_RATE)
+    if _is_last(first):
+        check_length(first)
+        return model.transcribe(first, **options)
+    if "clip_timestamps" in options:
+        raise ValueError(
+            f"clip_timestamps needs the whole recording at once, and this one is longer than {PIECE_S} s, which "
+            "cu.transcribe reads in pieces. Cut the audio first, or call model.transcribe(cu.load_audio(...), ...)."
+        )
+    return _transcribe_in_pieces(model, read, first, _duration_s(audio), options)
+
+
+def check_options(model: whisper.Whisper, options: dict) -> None:
+    """Raise ValueError for a language or task that an English-only model would silently replace by English."""
+    if model.is_multilingual:
+        return
+    language = str(options.get("language") or "en").lower()
+    if TO_LANGUAGE_CODE.get(language, language) != "en":
+        raise ValueError(
+            f"language={options['language']!r} was asked of an English-only (.en) model, which would transcribe it "
+            "as English anyway. Use a multilingual model, e.g. cu.load_model('base'), or leave language out."
+        )
+    if options.get("task", "transcribe") != "transcribe":
+        raise ValueError(
+            f"task={options['task']!r} needs a multilingual model: an English-only (.en) model only transcribes. "
+            "Use e.g. cu.load_model('base')."
+        )
+
+
+def check_length(audio: np.ndarray) -> None:
+    """Raise ValueError for audio without samples; warn when it is too short (``MIN_WORD_S``) to hold a word."""
+    if audio.size == 0:
+        raise ValueError("No samples: the audio is empty (a 0-length array or a silent file). Pass a recording.")
+    if len(audio) < MIN_WORD_S * SAMPLE_RATE:
+        warnings.warn(
+            f"The audio lasts {len(audio) / SAMPLE_RATE:.2f} s, too short to hold a word (under {MIN_WORD_S} s): "
+            "Whisper returns nothing or invents text. Pass a longer recording.",
+            stacklevel=3,
+        )
+
+
+def _reader(audio: str | os.PathLike | np.ndarray) -> Reader:
+    if isinstance(audio, np.ndarray):
+        samples = load_audio(audio)
+        return lambda start, count: samples[start : start + count]
+    return lambda start, count: load_audio_piece(audio, start / SAMPLE_RATE, count / SAMPLE_RATE)
+
+
+def _is_last(piece: np.ndarray) -> bool:
+    """Whether ``piece``, asked for ``PIECE_S`` seconds, holds the end of the audio."""
+    return len(piece) < PIECE_S * SAMPLE_RATE - END_SLACK
+
+
+def _duration_s(audio: str | os.PathLike | np.ndarray) -> float | None:
+    """Length of ``audio`` in seconds, for the progress bar: a file's as ffmpeg reads it in the header, if there."""
+    if isinstance(audio, np.ndarray):
+        return max(audio.shape) / SAMPLE_RATE
+    command = [ffmpeg_exe(), "-nostdin", "-i", str(audio)]  # no output file: ffmpeg only describes the input
+    probe = subprocess.run(command, capture_output=True, text=True, errors="replace")
+    found = re.search(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)", probe.stderr)
+    return None if found is None else 3600 * int(found[1]) + 60 * int(found[2]) + float(found[3])
+
+
+def _transcribe_in_pieces(model: whisper.Whisper, read: Reader, first: np.ndarray, total_s: float | None,
+                          options: dict) -> dict:  # fmt: skip
+    """Transcribe audio longer than one piece, piece by piece, and join the results (see the module's docstring)."""
+    verbose = options.pop("verbose", False)
+    segments: list[dict] = []
+    start, piece = 0, first  # start: the sample where ``piece`` begins
+    with tqdm.tqdm(total=total_s and round(total_s), unit="s", disable=verbose is not False) as bar:
+        while True:
+            result = model.transcribe(piece, verbose=None, **options)
+            options["language"] = result["language"]  # detected once, on the first piece
+            last = _is_last(piece)
+            kept, used = (result["segments"], len(piece)) if last else _finished(result["segments"], len(piece))
+            for segment in kept:
+                segments.append(_shifted(segment, start, len(segments)))
+                if verbose:
+                    s = segments[-1]
+                    print(make_safe(f"[{format_timestamp(s['start'])} --> {format_timestamp(s['end'])}] {s['text']}"))
+            bar.update(round((start + used) / SAMPLE_RATE) - bar.n)
+            if last:
+                break
+            _prompt_next_piece(options, segments)
+            start += used
+            piece = read(start, PIECE_S * SAMPLE_RATE)
+    return {"text": "".join(s["text"] for s in segments), "segments": segments, "language": options["language"]}
+
+
+def _finished(segments: list[dict], piece_samples: int) -> tuple[list[dict], int]:
+    """The segments of a piece that are surely whole, and the sample (from the piece's start) to go on from.
+
+    Whisper's window that reached into the piece's last ``WINDOW_S`` seconds may hold a word cut at the piece's
+    end: its segments and any later ones are dropped, and the next piece starts where that window started. With no
+    such window (the end of the piece is silent), the next piece starts ``WINDOW_S`` seconds before this one ends.
+    """
+    tail_s = piece_samples / SAMPLE_RATE - WINDOW_S
+    late = [s["seek"] for s in segments if s["end"] > tail_s]  # seek: the frame where the segment's window starts
+    restart = min(late) if late else round(tail_s * FRAMES_PER_SECOND)
+    return [s for s in segments if s["seek"] < restart], restart * HOP_LENGTH
+
+
+def _shifted(segment: dict, start: int, segment_id: int) -> dict:
+    """``segment`` of a piece that begins at sample ``start``, with times counted from the start of the audio."""
+    offset_s = start / SAMPLE_RATE
+    shifted = {**segment, "id": segment_id, "seek": segment["seek"] + start // HOP_LENGTH,
+               "start": segment["start"] + offset_s, "end": segment["end"] + offset_s}  # fmt: skip
+    if "words" in segment:
+        shifted["words"] = [{**w, "start": w["start"] + offset_s, "end": w["end"] + offset_s} for w in segment["words"]]
+    return shifted
+
+
+def _prompt_next_piece(options: dict, segments: list[dict]) -> None:
+    """Give the next piece the text so far as its ``initial_prompt``, as Whisper conditions each window on the
+    previous ones: not with ``condition_on_previous_text=False``, nor after a high-temperature segment (Whisper
+    drops its prompt then); ``carry_initial_prompt=True`` keeps the caller's prompt on every window instead."""
+    if options.get("carry_initial_prompt") or (not segments and options.get("condition_on_previous_text", True)):
+        return  # the caller's prompt stays: on every window, or (nothing said yet) on the next one
+    if options.get("condition_on_previous_text", True) and segments[-1]["temperature"] <= 0.5:
+        options["initial_prompt"] = "".join(s["text"] for s in segments[-PROMPT_SEGMENTS:])
+    else:
+        options.pop("initial_prompt", None)
