@@ -2,8 +2,9 @@
 
     python tools/stamp_repo_url.py
 
-Run it after changing ``REPO`` in course_utils/colab.py (for example in a fork): the badges and the setup
-cells' ``git clone`` then point at the new repository. tests/test_course.py checks they agree.
+Run it after changing ``REPO`` in course_utils/colab.py (for example in a fork): the badges, the setup cells'
+``git clone`` and the links to the repository's files (``REPO_URL/blob/main/...``, which notebooks use because
+JupyterLab serves only notebooks/) then point at the new repository. tests/test_course.py checks they agree.
 """
 
 import re
