@@ -52,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     from . import clip, clips
     from .bench_wer import check_models
 
-    parser = argparse.ArgumentParser(prog="python -m course_utils bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--models", default=DEFAULT_MODELS, help=f"comma-separated (default {DEFAULT_MODELS})")
     parser.add_argument("--clips", help="comma-separated clip ids (default: every English speech clip)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per model")
