@@ -1,7 +1,8 @@
 """The transcribing loop: takes the audio that arrived, transcribes the buffer, commits, trims, publishes.
 
 Taught in notebooks/05_live_transcription.ipynb ("The transcribing loop, one pass at a time" and "Live, with a
-thread for each loop").
+thread for each loop"); notebooks/06_threads_asyncio_processes.ipynb drives :meth:`LiveTranscriber.pull` and
+:meth:`LiveTranscriber.step` from asyncio, and :meth:`LiveTranscriber.loop` from a thread or a child process.
 """
 
 from __future__ import annotations

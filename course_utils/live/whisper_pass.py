@@ -4,7 +4,7 @@
 phrase, it does twice the work it needs: it drops the unfinished last phrase and decodes it again in a second
 30 s window, and for word timestamps it runs the encoder a second time on each window. :func:`transcribe_buffer`
 decodes the buffer once, keeps every segment, and aligns the words with the encoder's remembered output
-(:func:`encoder_remembered`): a live pass takes about 40 % less time on a CPU. Taught, and measured, in
+(:func:`encoder_remembered`): one run of the encoder per pass. Taught, with the encoder's runs counted, in
 notebooks/05_live_transcription.ipynb ("One pass, without the waste").
 """
 
