@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-from .cli import UsageError, reading_user_input
+from .cli import model_names, reading_user_input
 
 DEFAULT_MODELS = "tiny.en,base"
 
@@ -64,9 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(measure(args.child, clip_ids)))
         return 0
-    names = [name.strip() for name in args.models.split(",") if name.strip()]
-    if not names:
-        raise UsageError("--models names no model: give e.g. --models tiny.en,base.")
+    names = model_names(args.models)
     with reading_user_input():  # before any child starts: an unknown clip or model is one line, not a traceback
         for clip_id in clip_ids:
             clip(clip_id)

@@ -26,7 +26,7 @@ import torch
 import whisper
 
 from .audio import SAMPLE_RATE, duration, load_audio
-from .cli import UsageError, reading_user_input
+from .cli import UsageError, model_names, reading_user_input
 from .data import MANIFEST, REQUIRED_COLUMNS, Clip, read_manifest
 from .models import OFFLINE_SOURCES, default_device, is_downloaded, is_online, load_model
 from .transcribe import transcribe
@@ -400,11 +400,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.device not in (None, "cpu") and not args.device.startswith("cuda"):
         raise UsageError(f"--device {args.device}: use cpu or cuda.")
     with reading_user_input():  # every mistake is found before the first model loads
-        names = None
+        names = None  # the models the course compares
         if args.models is not None:
-            names = [n.strip() for n in args.models.split(",") if n.strip()]
-            if not names:
-                raise UsageError("--models names no model: give e.g. --models tiny.en,base.")
+            names = model_names(args.models)
             check_models(names)
         names = models_to_compare(args.device, names)
         if not names:

@@ -16,6 +16,14 @@ class UsageError(Exception):
     """A mistake the user can fix (a missing file, an unknown model name): one line on stderr, exit status 2."""
 
 
+def model_names(models: str) -> list[str]:
+    """The names in the value of a --models option, e.g. "tiny.en,base"; a UsageError if it names none."""
+    names = [name.strip() for name in models.split(",") if name.strip()]
+    if not names:
+        raise UsageError("--models names no model: give e.g. --models tiny.en,base.")
+    return names
+
+
 @contextmanager
 def reading_user_input() -> Iterator[None]:
     """Turn the errors raised while reading what the user named (files, clips, models) into a UsageError.
