@@ -137,6 +137,10 @@ def test_a_fresh_clone_sets_up_then_opens_jupyterlab_offline(tmp_path):
         assert answer.get("version"), output
         assert "pip install" not in output and "no network needed" in output, output
         assert ("--allow-root" in output) == (os.geteuid() == 0), output
+        show = "import course_utils; print(course_utils.__file__)"  # from elsewhere, as a kernel in notebooks/
+        imported = subprocess.run([clone / ".venv" / "bin" / "python", "-c", show], cwd=tmp_path, env=offline(env),
+                                  capture_output=True, text=True)  # fmt: skip
+        assert imported.stdout.strip() == str(clone / "course_utils" / "__init__.py"), imported.stderr
     finally:
         shutil.rmtree(clone, ignore_errors=True)  # gigabytes: do not leave them in pytest's kept temp folders
 
