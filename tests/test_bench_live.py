@@ -40,12 +40,12 @@ RESULT = {
 def test_targets_and_table():
     met = bench_live.check_targets(RESULT)
     assert met == {"dropped_samples": True, "latency_median_s": True, "latency_p95_s": False,
-                   "max_buffer_s": True, "wer_gap_points": True}  # fmt: skip
+                   "max_buffer_s": True, "wer_gap": True}  # fmt: skip
     text = bench_live.table(RESULT)
     assert "commit latency p95 (s)                         6.5  <= 6         MISSED" in text
     assert "WER gap (committed - offline)                 +3.0  <= 5 points  ok" in text
     no_reference = {**RESULT, "wer_committed": None, "wer_offline": None}
-    assert bench_live.check_targets(no_reference)["wer_gap_points"] is None
+    assert bench_live.check_targets(no_reference)["wer_gap"] is None
     assert "WER gap" in bench_live.table(no_reference)
 
 
@@ -53,7 +53,7 @@ def test_at_another_speed_the_real_time_targets_are_not_checked():
     fast = {**RESULT, "speed": 4.0, "dropped_samples": 3}
     met = bench_live.check_targets(fast)
     assert met == {"dropped_samples": False, "latency_median_s": None, "latency_p95_s": None,
-                   "max_buffer_s": None, "wer_gap_points": None}  # fmt: skip
+                   "max_buffer_s": None, "wer_gap": None}  # fmt: skip
     lines = bench_live.table(fast).splitlines()
     assert "MISSED" in next(line for line in lines if line.startswith("dropped samples"))
     for label in ("commit latency median (s)", "commit latency p95 (s)", "longest buffer (s)", "WER gap"):
