@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .audio import SAMPLE_RATE, load_audio
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 MANIFEST = DATA_DIR / "clips.csv"
 KINDS = ("speech", "sung", "mix")  # mix: sung vocals over instrumental music
@@ -71,8 +73,6 @@ def read_manifest(manifest: str | os.PathLike = MANIFEST, problems: list[str] | 
 
 def _clip_of(row: dict[str, str], folder: Path) -> Clip:
     """The clip of one manifest row (cells stripped, absent columns missing); ValueError saying what is wrong."""
-    from .audio import SAMPLE_RATE, load_audio
-
     blank = [column for column in REQUIRED_COLUMNS if not row.get(column)]
     if blank:
         raise ValueError(f"{', '.join(blank)} left blank")
