@@ -13,8 +13,9 @@ is one; ``course_utils.use_fp16`` then picks half precision), then again on the 
 Each model is warmed up first (CUDA start-up, numba's compilation). It prints torch and GPU details and a table:
 per task the audio seconds, each device's seconds and speed (x real time), the GPU's speed-up, and the check: every
 transcript near the clip's reference (word error rate at most ``MAX_WER``), the French clip found French, and the
-GPU's words the CPU's (fp16 against fp32: word error rate between them at most ``MAX_DEVICE_WER``). About a minute
-on a GPU machine, the CPU column taking most of it. Without a GPU it says so and measures the CPU column only.
+GPU's words the CPU's (fp16 against fp32: word error rate between them at most ``MAX_DEVICE_WER``). Sized to finish
+within five minutes on a GPU machine, the CPU column taking most of it. Without a GPU it says so and measures the
+CPU column only.
 Exit status: 0 when every check passes, 1 when one fails (or, with ``--require-gpu``, when there is no GPU), 2 for
 bad arguments.
 """
