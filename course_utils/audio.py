@@ -146,11 +146,24 @@ def duration(audio: np.ndarray, sr: int = SAMPLE_RATE) -> float:
     return len(audio) / sr
 
 
+PLAYER_BITRATE = "32k"  # bits per second of the MP3 a notebook's player embeds: speech stays clear, 4 KB a second
+
+
 def play(audio: np.ndarray, sr: int = SAMPLE_RATE):
-    """A player for the notebook (an ``IPython.display.Audio``), at the clip's own loudness."""
+    """A player for the notebook (an ``IPython.display.Audio``), at the clip's own loudness.
+
+    ``audio`` is float samples in [-1, 1] at ``sr`` Hz. The player embeds an MP3 at ``PLAYER_BITRATE`` made by
+    ffmpeg: at 16 kHz, an eighth of the 16-bit WAV a plain ``IPython.display.Audio`` keeps in the saved notebook.
+    """
     from IPython.display import Audio
 
-    return Audio(np.clip(audio, -1, 1), rate=sr, normalize=False)
+    pcm = (np.clip(_as_float_mono(audio), -1, 1) * 32767).astype("<i2").tobytes()
+    command = [ffmpeg_exe(), "-nostdin", "-f", "s16le", "-ar", str(sr), "-ac", "1", "-i", "-",
+               "-b:a", PLAYER_BITRATE, "-f", "mp3", "-"]  # fmt: skip
+    mp3 = subprocess.run(command, input=pcm, capture_output=True, check=True).stdout
+    player = Audio(data=mp3)
+    player.mimetype = "audio/mpeg"  # IPython takes bytes for WAV
+    return player
 
 
 def plot_waveform(audio: np.ndarray, sr: int = SAMPLE_RATE, title: str = "Waveform", ax=None):

@@ -2,8 +2,8 @@
 
 Pip packages ship real Whisper weights only in CTranslate2's ``model.bin`` format. This module reads that
 file with NumPy and renames its tensors to the names openai-whisper's ``Whisper`` model uses, so that
-``whisper.load_model(path)`` can load the result. Used by :func:`course_utils.load_model` when offline;
-notebooks/00_first_transcript.ipynb explains why it exists.
+``whisper.load_model(path)`` can load the result. Used by :func:`course_utils.load_model` when offline
+(notebooks/00_first_transcript.ipynb); docs/offline-weights.md describes the file format and the map of names.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def _split_linear(state: dict, keys: list[str], variables: dict, name: str) -> N
 
 
 def whisper_state_dict(variables: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
-    """openai-whisper ``state_dict`` from CTranslate2 variables (see shared/offline-weights.md for the map)."""
+    """openai-whisper ``state_dict`` from CTranslate2 variables (the map: docs/offline-weights.md)."""
     state: dict[str, np.ndarray] = {}
     for stack in ("encoder", "decoder"):
         for i in range(_count_layers(variables, stack)):

