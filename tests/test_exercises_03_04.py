@@ -39,8 +39,8 @@ TRANSLATE = {"task": "translate", "language": "fr", "without_timestamps": True}
 
 
 def test_translate_options_placeholder_gets_the_first_hint(said):
-    assert said(nb03.check_translate_options, None) == f"{NOT_YET} Set `options = whisper.DecodingOptions(...)` " \
-        "with the right keyword arguments.\n"  # fmt: skip
+    first_hint = f"{NOT_YET} Set `options = whisper.DecodingOptions(...)` with the right keyword arguments.\n"
+    assert said(nb03.check_translate_options, None) == first_hint
 
 
 def test_translate_options_right(said):
@@ -132,8 +132,8 @@ COUNTS = (TWINKLE.substitutions, TWINKLE.deletions, TWINKLE.insertions)
 
 
 def test_error_counts_placeholder_gets_the_first_hint(said):
-    assert said(nb04.check_error_counts, None) == f"{NOT_YET} Set answer = (substitutions, deletions, " \
-        "insertions, wer), e.g. (0, 0, 0, 0.0).\n"  # fmt: skip
+    first_hint = f"{NOT_YET} Set answer = (substitutions, deletions, insertions, wer), e.g. (0, 0, 0, 0.0).\n"
+    assert said(nb04.check_error_counts, None) == first_hint
 
 
 def test_error_counts_right(said):
@@ -157,11 +157,15 @@ def test_error_counts_wrong(said):
 
 # Notebook 04, exercise 2: which hypotheses the normalizer forgives
 
-FORGIVEN = {k for k, text in nb04.NORMALIZER_HYPOTHESES.items() if word_error_rate(nb04.NORMALIZER_REFERENCE, text).wer == 0}
+FORGIVEN = {
+    letter
+    for letter, text in nb04.NORMALIZER_HYPOTHESES.items()
+    if word_error_rate(nb04.NORMALIZER_REFERENCE, text).wer == 0
+}
 
 
 def test_normalizer_placeholder_gets_the_first_hint(said):
-    assert said(nb04.check_normalizer, set()).startswith(f'{NOT_YET} Set answer to a set of letters')
+    assert said(nb04.check_normalizer, set()).startswith(f"{NOT_YET} Set answer to a set of letters")
 
 
 def test_normalizer_right(said):
