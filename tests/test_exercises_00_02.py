@@ -44,8 +44,8 @@ def srt_time_rounding_last(seconds: float) -> str:  # splits the seconds first: 
 
 
 def srt_time_unwrapped_minutes(seconds: float) -> str:  # 3725 s written as 01:62:05
-    milliseconds = round(seconds * 1000)
-    return f"{milliseconds // 3_600_000:02d}:{milliseconds // 60_000:02d}:{milliseconds // 1000 % 60:02d},{milliseconds % 1000:03d}"  # noqa: E501
+    ms = round(seconds * 1000)
+    return f"{ms // 3_600_000:02d}:{ms // 60_000:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
 
 
 def test_srt_time_examples_of_the_exercise_are_whispers() -> None:

@@ -51,8 +51,8 @@ def check_srt_time(srt_time: Callable[[float], str]) -> None:
             return not_yet("SRT separates the milliseconds with a comma (VTT uses a dot).")
         written = _milliseconds(got)
         if written is not None and abs(written - round(seconds * 1000)) == 1:
-            return not_yet(f"srt_time({seconds}) gave {got!r}, one millisecond off: round `seconds * 1000` to a "
-                           "whole number of milliseconds, then split that (int() cuts 1000.999... to 1000).")  # fmt: skip
+            return not_yet(f"srt_time({seconds}) gave {got!r}, one millisecond off: round `seconds * 1000` to "
+                           "whole milliseconds, then split that (int() cuts 1000.999... to 1000).")  # fmt: skip
         return not_yet(f"srt_time({seconds}) gave {got!r}, expected {expected!r}. Two digits for hours, minutes and "
                        "seconds, three for milliseconds; divmod splits a count into two.")  # fmt: skip
     return correct("That is how whisper.utils writes SRT times (`format_timestamp`).")
