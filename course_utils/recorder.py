@@ -115,6 +115,9 @@ class Recorder(anywidget.AnyWidget):
     on arrival and handed to the chunk listeners (see :meth:`add_chunk_listener`). Use the audio in the *next*
     cell: :meth:`audio` returns everything recorded (the last take), float32 at 16 kHz. Problems (denied
     permission, no microphone, a page that is not https or localhost) show in the widget and in ``error``.
+
+    Chunks arrive when the kernel reads its messages: ipykernel 7 does so while a cell runs, but ipykernel 6
+    (Colab's) only between cells, so never wait for chunks inside a running cell: it would wait forever there.
     """
 
     _esm = Path(__file__).with_name("recorder.js")
@@ -256,14 +259,27 @@ class AudioUpload(ipywidgets.FileUpload):
     @property
     def filename(self) -> str:
         """The uploaded file's name ("" when nothing was uploaded)."""
-        return self.value[0]["name"] if self.value else ""
+        return _first_upload(self.value)[0]
 
     def audio(self) -> np.ndarray:
         """The uploaded file, float32 at 16 kHz (empty when nothing was uploaded)."""
-        if not self.value:
-            return np.zeros(0, np.float32)
-        upload = self.value[0]
-        return _decode(bytes(upload["content"]), Path(upload["name"]).suffix)
+        name, content = _first_upload(self.value)
+        return _decode(content, Path(name).suffix)
+
+
+def _first_upload(value: tuple | dict) -> tuple[str, bytes]:
+    """The name and contents of the first file in a FileUpload's ``value`` ("" and b"" when there is none).
+
+    ipywidgets 8 gives a tuple of dicts with "name" and "content"; ipywidgets 7 (Colab's) a dict from each
+    file's name to {"metadata": ..., "content": ...}.
+    """
+    if not value:
+        return "", b""
+    if isinstance(value, dict):
+        name, upload = next(iter(value.items()))
+    else:
+        name, upload = value[0]["name"], value[0]
+    return name, bytes(upload["content"])
 
 
 def _decode(data: bytes, suffix: str) -> np.ndarray:

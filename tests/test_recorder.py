@@ -15,6 +15,7 @@ from course_utils.recorder import (
     ChunkGapError,
     Recorder,
     WebRTCRecorder,
+    _first_upload,
     record,
     recorded_or_fallback,
     upload_audio,
@@ -235,6 +236,14 @@ def test_upload_decodes_to_16k(tmp_path):
     assert abs(upload.audio().size - 1.5 * cu.SAMPLE_RATE) <= 1
     audio, description = recorded_or_fallback([record(), upload])
     assert audio.size == upload.audio().size and description.startswith("Using the uploaded file voice.wav")
+
+
+def test_upload_value_of_ipywidgets_7_and_8():
+    # ipywidgets 8: a tuple of dicts; ipywidgets 7 (Colab's): a dict from each file's name to its metadata and content.
+    as_8 = ({"name": "mine.wav", "type": "audio/wav", "size": 3, "content": memoryview(b"RIF")},)
+    as_7 = {"mine.wav": {"metadata": {"name": "mine.wav", "type": "audio/wav", "size": 3}, "content": b"RIF"}}
+    assert _first_upload(as_8) == _first_upload(as_7) == ("mine.wav", b"RIF")
+    assert _first_upload(()) == _first_upload({}) == ("", b"")
 
 
 def test_recorded_or_fallback_prefers_the_recording(capsys):
