@@ -34,8 +34,8 @@ def offline(env: dict[str, str]) -> dict[str, str]:
     """``env`` behind a firewall: pip has no index, and the torch-index probe is refused at once."""
     env = {k: v for k, v in env.items() if not k.startswith("PIP_") and k.lower() != "no_proxy"}
     dead_proxy = "http://127.0.0.1:9"  # the discard port: nothing listens, so every connection is refused
-    return {**env, "PIP_CONFIG_FILE": os.devnull, "PIP_NO_INDEX": "1",
-            "http_proxy": dead_proxy, "https_proxy": dead_proxy, "HTTP_PROXY": dead_proxy, "HTTPS_PROXY": dead_proxy}  # fmt: skip
+    proxies = {name: dead_proxy for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")}
+    return {**env, "PIP_CONFIG_FILE": os.devnull, "PIP_NO_INDEX": "1", **proxies}
 
 
 def system_python() -> str:
@@ -110,7 +110,8 @@ def test_a_failed_install_is_one_line_without_traceback(tmp_path):
     environment = tmp_path / "env"
     venv.create(environment, with_pip=True)
     python = environment / "bin" / "python"
-    done = subprocess.run([python, "kit.py", "setup"], cwd=ROOT, env=offline(os.environ), capture_output=True, text=True)
+    done = subprocess.run([python, "kit.py", "setup"], cwd=ROOT, env=offline(os.environ), capture_output=True,
+                          text=True)  # fmt: skip
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.splitlines()[-1].startswith("kit.py: installing packages failed (no network?")
     assert not (environment / kit.STAMP).exists()
