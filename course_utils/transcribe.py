@@ -45,8 +45,9 @@ def transcribe(model: whisper.Whisper, audio: str | os.PathLike | np.ndarray, **
     Says so where Whisper would silently return text: raises ValueError for audio without samples, and for a
     ``language`` other than English or ``task="translate"`` asked of an English-only (``.en``) model; warns when
     the audio is shorter than ``MIN_WORD_S`` seconds. Audio longer than ``PIECE_S`` seconds is transcribed piece
-    by piece (see the module's docstring) in memory that does not grow with its length, with a progress bar over
-    audio seconds; as in Whisper, ``verbose=True`` prints each segment instead and ``verbose=None`` shows nothing.
+    by piece (see the module's docstring; a file is read a piece at a time, so memory does not grow with its
+    length), with a progress bar over audio seconds; as in Whisper, ``verbose=True`` prints each segment instead
+    and ``verbose=None`` shows nothing.
     """
     check_options(model, options)
     options.setdefault("fp16", use_fp16(model))
