@@ -13,6 +13,7 @@ import subprocess
 import sys
 import warnings
 import wave
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -105,13 +106,11 @@ def load_audio(source: str | os.PathLike | np.ndarray, sr: int = SAMPLE_RATE) ->
         raise IsADirectoryError(f"{path} is a folder, not an audio file.")
     if path.stat().st_size == 0:
         raise ValueError(f"{path} is empty (0 bytes): record or download it again.")
-    command = [ffmpeg_exe(), "-nostdin", "-threads", "0", "-i", str(path),
-               "-f", "s16le", "-ac", "1", "-acodec", "pcm_s16le", "-ar", str(sr), "-"]  # fmt: skip
-    result = subprocess.run(command, capture_output=True)
+    result = _run_ffmpeg(path, sr)
     if result.returncode != 0:
         reason = result.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no reason given"]
         raise ValueError(f"{path} is not audio that ffmpeg can decode (ffmpeg: {reason[0]}). {SUPPORTED_HINT}")
-    audio = np.frombuffer(result.stdout, np.int16).astype(np.float32) / 32768.0
+    audio = _samples(result)
     if audio.size == 0:
         raise ValueError(f"{path} holds no audio samples (a video without sound?). {SUPPORTED_HINT}")
     return audio
@@ -197,10 +196,20 @@ def load_audio_piece(path: str | os.PathLike, start_s: float, duration_s: float,
     over 10 minutes (taught with ``load_audio`` in notebooks/00_first_transcript.ipynb).
     """
     seek = ["-ss", str(start_s)] if start_s else []  # before -i: seek in the file, not decode all that comes before
-    command = [ffmpeg_exe(), "-nostdin", "-threads", "0", *seek, "-t", str(duration_s), "-i", str(path),
-               "-f", "s16le", "-ac", "1", "-acodec", "pcm_s16le", "-ar", str(sr), "-"]  # fmt: skip
-    result = subprocess.run(command, capture_output=True)
+    result = _run_ffmpeg(path, sr, [*seek, "-t", str(duration_s)])
     if result.returncode != 0:
         load_audio(path)  # raises load_audio's clear error: no such file, a folder, 0 bytes, not audio
         raise ValueError(f"ffmpeg could not read {path} from {start_s} s on. {SUPPORTED_HINT}")
+    return _samples(result)
+
+
+def _run_ffmpeg(path: str | os.PathLike, sr: int, before_input: Sequence[str] = ()) -> subprocess.CompletedProcess:
+    """Decode ``path`` with ffmpeg as ``whisper.load_audio`` does: 16-bit mono PCM at ``sr`` Hz on stdout."""
+    command = [ffmpeg_exe(), "-nostdin", "-threads", "0", *before_input, "-i", str(path),
+               "-f", "s16le", "-ac", "1", "-acodec", "pcm_s16le", "-ar", str(sr), "-"]  # fmt: skip
+    return subprocess.run(command, capture_output=True)
+
+
+def _samples(result: subprocess.CompletedProcess) -> np.ndarray:
+    """ffmpeg's 16-bit PCM output as float32 samples in [-1, 1]."""
     return np.frombuffer(result.stdout, np.int16).astype(np.float32) / 32768.0
