@@ -1,4 +1,4 @@
-"""``python -m course_utils doctor``: the check a teacher runs on every laptop before class.
+"""python -m course_utils doctor: the check a teacher runs on every laptop before class.
 
 Each check says OK, or what is wrong and how to fix it. Exit status 0 when the machine is ready.
 """
@@ -128,7 +128,9 @@ def run_checks() -> list[Check]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argparse.ArgumentParser(prog="python -m course_utils doctor", description=__doc__.splitlines()[0]).parse_args(argv)
+    parser = argparse.ArgumentParser(prog="python -m course_utils doctor", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.parse_args(argv)
     checks = run_checks()
     width = max(len(c.name) for c in checks)
     for c in checks:

@@ -8,7 +8,6 @@ import torch
 import whisper
 
 from course_utils import SAMPLE_RATE
-from course_utils.exercises import nb02
 from course_utils.spectrogram import (
     DYNAMIC_RANGE,
     HOP_LENGTH,
@@ -109,24 +108,6 @@ def test_plots_are_labelled(audio: np.ndarray) -> None:
     ax = plot_mel_filterbank(128, every=4)
     assert len(ax.lines) == 32 and ax.get_xlabel() == "frequency (Hz)" and "128" in ax.get_title()
     matplotlib.pyplot.close("all")
-
-
-def test_nb02_checkers(capsys: pytest.CaptureFixture) -> None:
-    nb02.check_frame_count(None)
-    nb02.check_clamp_and_scale(lambda log_spec: log_spec)
-    nb02.check_telephone_bands(None)
-    assert capsys.readouterr().out.count("Not yet.") == 3
-
-    nb02.check_frame_count(len(whisper.log_mel_spectrogram(np.zeros(40_000, np.float32)).T))
-    nb02.check_clamp_and_scale(lambda log_spec: (np.maximum(log_spec, log_spec.max() - 8) + 4) / 4)
-    filters, above = mel_filterbank(80), frequencies() >= 4000
-    nb02.check_telephone_bands(sum(not filters[band, above].any() for band in range(80)))
-    assert capsys.readouterr().out.count("Correct!") == 3
-
-    nb02.check_frame_count(251)
-    assert "drops the last one" in capsys.readouterr().out
-    nb02.check_clamp_and_scale(lambda log_spec: (log_spec + 4) / 4)
-    assert "clamp first" in capsys.readouterr().out
 
 
 def test_bundled_speech_matches_whisper() -> None:
