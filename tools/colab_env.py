@@ -1,7 +1,7 @@
 """Run every notebook under nbval with Colab's versions: ipykernel 6, ipywidgets 7, IPython 7, old floors.
 
     python tools/colab_env.py              create .venv-colab (once), then run `pytest notebooks/` in it
-    python tools/colab_env.py ARGS...      pytest arguments instead, e.g. notebooks/01_record_audio.ipynb
+    python tools/colab_env.py ARGS...      with pytest arguments, e.g. -x, or notebooks/01_record_audio.ipynb
 
 Colab keeps its own, older kernel and widgets (requirements-colab.txt rightly leaves them alone), so a call that
 exists only in newer versions, or a cell that waits for widget messages while it runs, breaks there first. This
@@ -67,7 +67,10 @@ def build() -> None:
 
 def main() -> int:
     build()
-    return run(PYTHON, "-m", "pytest", *(sys.argv[1:] or ["notebooks"]))
+    args = sys.argv[1:]
+    if not any((ROOT / arg.split("::")[0]).exists() for arg in args if not arg.startswith("-")):
+        args.append("notebooks")  # not pyproject's testpaths: the unit and browser tests do not run here
+    return run(PYTHON, "-m", "pytest", *args)
 
 
 if __name__ == "__main__":
