@@ -505,6 +505,14 @@ def test_live_demo_run_blocks_until_the_audio_is_over(capsys):
     assert "word11" in demo.text.value and "class='tentative' style='color:#999'></span>" in demo.text.value
 
 
+def test_live_demo_displays_as_its_widget_with_a_plain_text_line():
+    mic = live.SimulatedMicrophone(np.zeros(SR, np.float32), chunk_s=0.5, speed=10)
+    demo = live.LiveDemo(scripted_transcriber(mic)[0])
+    bundle = demo._repr_mimebundle_()  # built by hand: ipywidgets 7 (Colab's) widgets have no _repr_mimebundle_
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == demo.widget.model_id
+    assert bundle["text/plain"].startswith("LiveDemo: live subtitles")
+
+
 def test_to_srt_writes_numbered_cues_with_whispers_times():
     ws = words(
         ("And", 0.0, 0.5), ("so,", 0.5, 1.25), ("my", 4.5, 4.75), ("fellow", 4.75, 5.0), ("Americans.", 5.0, 6.5)

@@ -40,10 +40,15 @@ class LiveDemo:
         self._refresher: threading.Thread | None = None
 
     def _repr_mimebundle_(self, **kwargs) -> dict:
-        """The widget, and for viewers without widgets (a notebook on GitHub) a line that says what it was."""
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = "LiveDemo: live subtitles (a widget; run the notebook to see it)"
-        return bundle
+        """The widget, and for viewers without widgets (a notebook on GitHub) a line that says what it was.
+
+        Written out rather than asked of the widget: ipywidgets 7 (Colab's) has no ``_repr_mimebundle_``.
+        """
+        view = {"version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}
+        return {
+            "application/vnd.jupyter.widget-view+json": view,
+            "text/plain": "LiveDemo: live subtitles (a widget; run the notebook to see it)",
+        }
 
     def refresh(self) -> None:
         """Show the transcriber's current state (the widgets change only when the text does)."""
