@@ -8,11 +8,13 @@ import pytest
 
 import course_utils as cu
 from course_utils.colab import CLONE_DIR, REPO_URL, colab_badge
+from course_utils.exercises.feedback import NOT_YET
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 MAX_DATA_MB = 15
 MAX_NOTEBOOK_BYTES = 1_000_000  # a saved notebook, outputs included
+CHECKER_CALL = re.compile(r"\bnb\d\d\.check_\w+\(")  # a cell that runs an exercise's checker
 LINK_TARGET = re.compile(r"(?:\]\(\s*<?|href=[\"'])([^)\s>\"']+)")  # where a markdown or HTML link goes
 
 
@@ -106,3 +108,14 @@ def test_manifest_rows_are_complete_and_files_match():
 def test_data_stays_small():
     size = sum(p.stat().st_size for p in (ROOT / "data").rglob("*") if p.is_file())
     assert size < MAX_DATA_MB * 1e6, f"data/ is {size / 1e6:.1f} MB"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_saved_exercises_show_one_hint(path):
+    """Saved with the placeholder answers, each checker cell shows one "Not yet." line (tests/test_exercises_*.py
+    check that it is the first, gentle hint)."""
+    checks = [c for c in load(path)["cells"] if c["cell_type"] == "code" and CHECKER_CALL.search("".join(c["source"]))]
+    assert checks, f"{path.name} has no exercise checker cells"
+    for cell in checks:
+        printed = "".join("".join(o.get("text", "")) for o in cell.get("outputs", [])).strip()
+        assert printed.startswith(NOT_YET) and "\n" not in printed, f"{path.name}: {printed!r}"
