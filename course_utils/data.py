@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .audio import SAMPLE_RATE, load_audio
+from .audio import duration as duration_of, load_audio
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 MANIFEST = DATA_DIR / "clips.csv"
@@ -88,7 +88,7 @@ def _clip_of(row: dict[str, str], folder: Path) -> Clip:
         path=path,
         language=row["language"],
         kind=kind,
-        duration=round(len(load_audio(path)) / SAMPLE_RATE, 2) if duration is None else duration,
+        duration=round(duration_of(load_audio(path)), 2) if duration is None else duration,
         transcript=row["transcript"],
         licence=row.get("licence", ""),
         source=row.get("source", ""),
