@@ -38,15 +38,22 @@ def latest_read_ms(speed: float = LATE_SPEED) -> float:
     return 1000 * (card.capacity / SAMPLE_RATE - card.chunk_s) / speed
 
 
+def _number(answer, name: str, unit: str) -> float | None:
+    """``answer`` as a number; None, after the hint that fits, when it is not filled in or not a number."""
+    if answer is None:
+        return not_yet(f"Set {name} = {unit}.")
+    try:
+        return float(answer)
+    except (TypeError, ValueError):
+        return not_yet(f"{name} must be {unit}.")
+
+
 def check_dropped_samples(answer) -> None:
     """Exercise 1: the sound card holds its capacity; the recording loop is blocked BLOCKED_S seconds."""
     expected = dropped_when_blocked()
-    if answer is None:
-        return not_yet("Set dropped = a whole number of samples.")
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return not_yet("dropped must be a whole number of samples.")
+    value = _number(answer, "dropped", "a whole number of samples")
+    if value is None:
+        return
     if value == expected:
         return correct("The card keeps its last seconds; the ones before were overwritten. Never block the loop.")
     if value == round(BLOCKED_S * SAMPLE_RATE):
@@ -61,12 +68,9 @@ def check_dropped_samples(answer) -> None:
 def check_latest_read(answer) -> None:
     """Exercise 2: how late (wall milliseconds) may a read come at LATE_SPEED before samples are lost?"""
     expected = latest_read_ms()
-    if answer is None:
-        return not_yet("Set late_ms = a number of milliseconds.")
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return not_yet("late_ms must be a number of milliseconds.")
+    value = _number(answer, "late_ms", "a number of milliseconds")
+    if value is None:
+        return
     card = _sound_card()
     card_s, chunk_s = card.capacity / SAMPLE_RATE, card.chunk_s
     if abs(value - expected) < 0.5:
