@@ -33,8 +33,10 @@ CACHE_DIR = Path.home() / ".cache" / "whisper-lab-data"
 SAMPLE_RATE_HZ = 16_000
 PEAK_DBFS = -1.0  # every clip is scaled so that its loudest sample sits here
 PAUSE_RANGE_S = (1.5, 2.5)  # pauses between the pieces of long_speech
+DENSE_PAUSE_RANGE_S = (0.4, 0.8)  # pauses between the pieces of dense_speech: a speaker barely stopping
 ROOM_TONE_DBFS = -60.0  # RMS of the faint noise that fills those pauses
 SEED = 2026  # seeds the pause lengths and the room tone
+DENSE_SEED = 2027  # the same for dense_speech
 MUSIC_FADE_S = 0.5  # fade-in and fade-out of the music under a mix
 
 
@@ -96,6 +98,9 @@ PROMPTS = {
     "it": ["tt-allbusy", "pbx-invalidpark"],
     "ru": ["tt-allbusy", "pbx-invalid"],
 }
+# The longest English prompts that are one voice talking without a break (no pause inside over 0.5 s), for
+# dense_speech: more than 100 s of speech for live transcription to keep up with (notebook 05, bench-live).
+DENSE_PROMPTS = ["priv-callee-options", "demo-congrats", "basic-pbx-ivr-main", "demo-echotest"]
 LIBRIVOX_UTTERANCES = ["0870", "0880", "0890", "0920", "0930"]  # sense_and_sensibility_01_austen_64kb-NNNN
 
 # Commands the build runs, and the Debian package that provides each; festvox-kallpc16k is Festival's voice.
@@ -303,9 +308,11 @@ def prompts() -> list[Clip]:
     return clips
 
 
-def long_speech(pieces: list[Clip]) -> tuple[Clip, list[tuple[float, float, str]]]:
-    """Join speech clips with 1.5-2.5 s pauses of faint room tone; also return (start_s, end_s, text) per piece."""
-    rng = np.random.default_rng(SEED)
+def joined_speech(clip_id: str, pieces: list[Clip], pause_range_s: tuple[float, float], seed: int, licence: str,
+                  source: str) -> tuple[Clip, list[tuple[float, float, str]]]:
+    """Join speech clips with pauses of faint room tone (lengths drawn from pause_range_s, in s, to 0.1 s);
+    also return (start_s, end_s, text) per piece."""
+    rng = np.random.default_rng(seed)
 
     def room_tone(seconds: float) -> np.ndarray:
         return rng.normal(0, 10 ** (ROOM_TONE_DBFS / 20), round(seconds * SAMPLE_RATE_HZ)).astype(np.float32)
@@ -314,12 +321,30 @@ def long_speech(pieces: list[Clip]) -> tuple[Clip, list[tuple[float, float, str]
     for piece in pieces:
         start = sum(map(len, parts))
         audio = peak_normalise(piece.audio)
-        parts += [audio, room_tone(round(rng.uniform(*PAUSE_RANGE_S), 1))]
+        parts += [audio, room_tone(round(rng.uniform(*pause_range_s), 1))]
         segments.append((start / SAMPLE_RATE_HZ, (start + len(audio)) / SAMPLE_RATE_HZ, piece.transcript))
-    clip = Clip("long_speech", np.concatenate(parts), "en", "speech",
-                " ".join(piece.transcript for piece in pieces), "CC-BY-SA-3.0",
-                "concatenation of " + ", ".join(piece.id for piece in pieces) + " (see their rows)")
+    clip = Clip(clip_id, np.concatenate(parts), "en", "speech", " ".join(piece.transcript for piece in pieces),
+                licence, source)
     return clip, segments
+
+
+def long_speech(pieces: list[Clip]) -> tuple[Clip, list[tuple[float, float, str]]]:
+    """The English speech clips joined by 1.5-2.5 s pauses: a minute of talk with natural breaks."""
+    return joined_speech("long_speech", pieces, PAUSE_RANGE_S, SEED, "CC-BY-SA-3.0",
+                         "concatenation of " + ", ".join(piece.id for piece in pieces) + " (see their rows)")
+
+
+def dense_speech() -> Clip:
+    """The DENSE_PROMPTS joined by 0.4-0.8 s pauses: over 100 s of one voice that hardly stops."""
+    folder, licence, speaker = PROMPT_VOICE["en"]
+    transcripts = prompt_transcripts("en")
+    sounds = fetch(PROMPT_AUDIO["en"]) / f"usr/share/asterisk/sounds/{folder}"
+    pieces = [Clip(name, load(sounds / f"{name}.wav"), "en", "speech", transcripts[name], licence, "")
+              for name in DENSE_PROMPTS]
+    source = (f"{PROMPT_AUDIO['en'].pin} /usr/share/asterisk/sounds/{folder}/"
+              f"{{{','.join(DENSE_PROMPTS)}}}.wav joined by {DENSE_PAUSE_RANGE_S[0]:g}-{DENSE_PAUSE_RANGE_S[1]:g} s "
+              f"pauses; transcripts from {PROMPT_TEXT['en'].pin}; Asterisk core sounds, voice of {speaker}")
+    return joined_speech("dense_speech", pieces, DENSE_PAUSE_RANGE_S, DENSE_SEED, licence, source)[0]
 
 
 # ---------------------------------------------------------------- sung clips
@@ -419,7 +444,7 @@ def build(out_dir: Path) -> None:
         speech = [jfk(), *librivox(), *prompts()]
         long_clip, segments = long_speech([c for c in speech if c.language == "en"])
         songs = [*festival_songs(Path(tmp)), sakura(Path(tmp)), birthday()]
-    clips = [*speech, long_clip, *songs, *mixes({c.id: c for c in songs})]
+    clips = [*speech, long_clip, dense_speech(), *songs, *mixes({c.id: c for c in songs})]
 
     (out_dir / "clips").mkdir(parents=True, exist_ok=True)
     for old in (out_dir / "clips").glob("*.flac"):  # so that clips/ holds exactly the clips of clips.csv
