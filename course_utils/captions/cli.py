@@ -1,0 +1,55 @@
+"""python -m course_utils captions: live captions in the browser, pushed to every open page (notebooks/10).
+
+Whisper listens to the speaker page's microphone (open /speaker, click Record), or with --audio to a file played
+in real time, and every open captions page shows what it heard: committed words black, tentative words grey.
+--task translate (a multilingual model such as base) writes English whatever language is spoken, detected anew
+in every pass. Pages: / (captions), /overlay (for video: transparent, a few big lines), /speaker, /captions.json
+(polling: {"committed": ..., "tentative": ...}). Listens on 127.0.0.1 only, unless --host says otherwise; then
+--token is required, and pages open with ?token=T. Ctrl-C stops it.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from whisper.tokenizer import LANGUAGES
+
+from ..audio import load_audio
+from ..cli import UsageError, reading_user_input
+from ..models import load_model
+from .listen import TASKS
+from .server import HOST, PORT, CaptionServer, require_token_off_loopback
+
+DEFAULT_MODEL = "tiny.en"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils captions", description=__doc__.strip(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    parser.add_argument("--model", default=DEFAULT_MODEL, help=f"Whisper model name (default {DEFAULT_MODEL})")
+    parser.add_argument("--task", choices=TASKS, default="transcribe",
+                        help="transcribe (default), or translate into English (a multilingual model)")  # fmt: skip
+    parser.add_argument("--language", help="language code, e.g. es (default: detect it in every pass)")
+    parser.add_argument("--audio", metavar="FILE", help="play this file in real time instead of the speaker page")
+    parser.add_argument("--host", default=HOST, help=f"address to listen on (default {HOST}: this machine only)")
+    parser.add_argument("--port", type=int, default=PORT, help=f"port to listen on (default {PORT})")
+    parser.add_argument("--token", help="secret the pages must present (?token=T); required off 127.0.0.1")
+    args = parser.parse_args(argv)
+    if args.language is not None and args.language not in LANGUAGES:
+        raise UsageError(f"--language {args.language} is not a language code Whisper knows: use e.g. en, fr, es.")
+    if args.model.endswith(".en") and (args.task == "translate" or args.language not in (None, "en")):
+        raise UsageError(f"{args.model} hears English only: use a multilingual model such as --model base.")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port} is not a port: use a number from 1 to 65535.")
+    with reading_user_input():
+        require_token_off_loopback(args.host, args.token)
+        audio = None if args.audio is None else load_audio(args.audio)
+        model = load_model(args.model)
+        server = CaptionServer(model, task=args.task, language=args.language, audio=audio, host=args.host,
+                               port=args.port, token=args.token)  # fmt: skip
+    print(f"Captions: {server.url('/')}  overlay: {server.url('/overlay')}  JSON: {server.url('/captions.json')}")
+    print("Speaker: " + ("playing " + args.audio if audio is not None else server.url("/speaker")) + ". Ctrl-C stops.")
+    server.run()
+    return 0
