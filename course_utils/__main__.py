@@ -5,6 +5,7 @@
     bench-wer   word error rate of models on a clip manifest (notebooks/04)
     bench-live  live chunked transcription of a file played in real time: dropped samples, commit latency,
                 buffer length, WER (notebooks/05)
+    captions    live captions in the browser for every viewer, transcribed or translated to English (notebooks/10)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ COMMANDS = {  # command -> module with a main(argv) -> int
     "bench": "course_utils.bench",
     "bench-wer": "course_utils.bench_wer",
     "bench-live": "course_utils.bench_live",
+    "captions": "course_utils.captions.cli",
 }
 
 
