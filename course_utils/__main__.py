@@ -5,6 +5,9 @@
     bench-wer   word error rate of models on a clip manifest (notebooks/04)
     bench-live  live chunked transcription of a file played in real time: dropped samples, commit latency,
                 buffer length, WER (notebooks/05)
+    transcribe-batch  many recordings to JSON and SRT, batched, resumable, locally or on Ray (notebooks/09)
+    bench-batch       throughput against batch size, encoder and decoder time, memory, WER; faster-whisper beside
+    bench-hallucination  words Whisper writes where nobody speaks, with and without cures (notebooks/08)
     captions    live captions in the browser for every viewer, transcribed or translated to English (notebooks/10)
 """
 
@@ -22,6 +25,9 @@ COMMANDS = {  # command -> module with a main(argv) -> int
     "bench": "course_utils.bench",
     "bench-wer": "course_utils.bench_wer",
     "bench-live": "course_utils.bench_live",
+    "transcribe-batch": "course_utils.batch.cli",
+    "bench-batch": "course_utils.batch.bench",
+    "bench-hallucination": "course_utils.bench_hallucination",
     "captions": "course_utils.captions.cli",
 }
 
