@@ -133,11 +133,11 @@ class Listener:
     def captions(self) -> Captions:
         """The captions now: earlier takes' text, then this take's committed and tentative words."""
         with self._lock:
-            transcriber = self.transcriber
+            transcriber, earlier = self.transcriber, self.earlier
         if transcriber is None:
-            return Captions(self.earlier, "", self.language, False)
+            return Captions(earlier, "", self.language, False)
         state = transcriber.state()
-        committed = " ".join(t for t in (self.earlier, state.committed_text) if t)
+        committed = " ".join(t for t in (earlier, state.committed_text) if t)
         return Captions(committed, state.tentative_text, self.language, state.running and not transcriber.ended)
 
     def _posted(self) -> None:
@@ -158,12 +158,13 @@ class Listener:
 
     def finish(self) -> None:
         """End the take in progress (its last pass commits every word) and keep its text (blocking)."""
-        with self._lock:
-            transcriber, self.transcriber = self.transcriber, None
+        transcriber = self.transcriber
         if transcriber is None:
             return
-        transcriber.stop()
-        self.earlier = " ".join(t for t in (self.earlier, transcriber.text) if t)
+        transcriber.stop()  # its captions stay on show until its text has joined the earlier takes'
+        with self._lock:
+            self.earlier = " ".join(t for t in (self.earlier, transcriber.text) if t)
+            self.transcriber = None
         self._posted()
 
     def wait(self, timeout: float | None = None) -> bool:
