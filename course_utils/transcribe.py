@@ -8,6 +8,21 @@ audio is read and transcribed ``PIECE_S`` seconds at a time instead, with a prog
 piece ends, so the segments Whisper found in its last 30 s window of a piece are dropped and the next piece starts
 where Whisper started that window (after a finished segment, as Whisper chooses its own windows); the pieces'
 segments are then joined into one result, with times counted from the start of the audio.
+
+The kit stays silent where nobody speaks (notebooks/08_hallucinations.ipynb). Whisper's plain defaults write
+"you" over silence and loop on invented sentences after speech ends; so by default ``transcribe``
+
+1. finds the speech with Silero VAD (:func:`course_utils.hallucination.find_speech`, a small trained network
+   shipped in the ``silero-vad`` pip package) and gives Whisper only those stretches (``clip_timestamps``);
+   audio in which it finds none gives no segments at all;
+2. decodes each window without the previous window's text as its prompt (``condition_on_previous_text=False``),
+   so that one invented sentence does not carry into the next window;
+3. drops a segment whose ``no_speech_prob`` is above 0.6 however confident its words (Whisper keeps it when
+   ``avg_logprob`` is above -1: the confident "Thank you.").
+
+Measured on the sounds of data/nonspeech.csv and the bundled English speech: see results/hallucination/.
+
+``plain=True`` gives ``model.transcribe``'s own defaults instead (and options given by name always win).
 """
 
 from __future__ import annotations
@@ -26,6 +41,7 @@ from whisper.tokenizer import TO_LANGUAGE_CODE
 from whisper.utils import format_timestamp, make_safe
 
 from .audio import SAMPLE_RATE, ffmpeg_exe, load_audio, load_audio_piece
+from .hallucination import find_speech, is_no_speech
 from .models import use_fp16
 
 PIECE_S = 600  # seconds of audio transcribed at a time; longer audio is cut into pieces (must exceed 2 windows)
@@ -37,8 +53,9 @@ PROMPT_SEGMENTS = 20  # earlier segments whose text prompts the next piece (Whis
 Reader = Callable[[int, int], np.ndarray]  # (start, count) -> count samples from sample start on, fewer at the end
 
 
-def transcribe(model: whisper.Whisper, audio: str | os.PathLike | np.ndarray, **options) -> dict:
-    """``model.transcribe(audio, **options)``, with half precision only on a GPU and audio via :func:`load_audio`.
+def transcribe(model: whisper.Whisper, audio: str | os.PathLike | np.ndarray, plain: bool = False, **options) -> dict:
+    """``model.transcribe(audio, **options)``, with half precision only on a GPU and audio via :func:`load_audio`,
+    kept silent where nobody speaks (see the module's docstring; ``plain=True``: Whisper's own defaults).
 
     Returns Whisper's result: ``text``, ``segments`` (start and end in seconds) and ``language``.
 
@@ -51,17 +68,40 @@ def transcribe(model: whisper.Whisper, audio: str | os.PathLike | np.ndarray, **
     """
     check_options(model, options)
     options.setdefault("fp16", use_fp16(model))
+    if not plain:
+        options.setdefault("condition_on_previous_text", False)
     read = _reader(audio)
     first = read(0, PIECE_S * SAMPLE_RATE)
     if _is_last(first):
         check_length(first)
-        return model.transcribe(first, **options)
+        return _transcribe_piece(model, first, plain, options)
     if "clip_timestamps" in options:
         raise ValueError(
             f"clip_timestamps needs the whole recording at once, and this one is longer than {PIECE_S} s, which "
             "cu.transcribe reads in pieces. Cut the audio first, or call model.transcribe(cu.load_audio(...), ...)."
         )
-    return _transcribe_in_pieces(model, read, first, _duration_s(audio), options)
+    return _transcribe_in_pieces(model, read, first, _duration_s(audio), plain, options)
+
+
+def _transcribe_piece(model: whisper.Whisper, audio: np.ndarray, plain: bool, options: dict) -> dict:
+    """``model.transcribe`` on ``audio``; unless ``plain``, on its speech alone, without no-speech segments."""
+    if plain or "clip_timestamps" in options:
+        return model.transcribe(audio, **options)
+    regions = find_speech(audio)
+    if not regions:
+        return {"text": "", "segments": [], "language": options.get("language") or _language_of(model, audio)}
+    result = model.transcribe(audio, clip_timestamps=[t for region in regions for t in region], **options)
+    kept = [{**s, "id": i} for i, s in enumerate(s for s in result["segments"] if not is_no_speech(s))]
+    return {**result, "text": "".join(s["text"] for s in kept), "segments": kept}
+
+
+def _language_of(model: whisper.Whisper, audio: np.ndarray) -> str:
+    """The language Whisper detects in the first 30 s of ``audio`` ("en" for an English-only model)."""
+    if not model.is_multilingual:
+        return "en"
+    mel = whisper.log_mel_spectrogram(whisper.pad_or_trim(audio), model.dims.n_mels).to(model.device)
+    _, probabilities = model.detect_language(mel)
+    return max(probabilities, key=probabilities.get)
 
 
 def check_options(model: whisper.Whisper, options: dict) -> None:
@@ -116,14 +156,14 @@ def _duration_s(audio: str | os.PathLike | np.ndarray) -> float | None:
 
 
 def _transcribe_in_pieces(model: whisper.Whisper, read: Reader, first: np.ndarray, total_s: float | None,
-                          options: dict) -> dict:  # fmt: skip
+                          plain: bool, options: dict) -> dict:  # fmt: skip
     """Transcribe audio longer than one piece, piece by piece, and join the results (see the module's docstring)."""
     verbose = options.pop("verbose", False)
     segments: list[dict] = []
     start, piece = 0, first  # start: the sample where ``piece`` begins
     with tqdm.tqdm(total=total_s and round(total_s), unit="s", disable=verbose is not False) as bar:
         while True:
-            result = model.transcribe(piece, verbose=None, **options)
+            result = _transcribe_piece(model, piece, plain, {**options, "verbose": None})
             options["language"] = result["language"]  # detected once, on the first piece
             last = _is_last(piece)
             kept, used = (result["segments"], len(piece)) if last else _finished(result["segments"], len(piece))

@@ -10,6 +10,7 @@ from whisper.audio import HOP_LENGTH, N_SAMPLES
 
 import course_utils as cu
 from course_utils.audio import load_audio_piece
+from course_utils.data import DATA_DIR
 
 transcribe_module = importlib.import_module("course_utils.transcribe")  # the module: cu.transcribe is the function
 
@@ -66,7 +67,7 @@ def words_at(starts_s: list[float], total_s: float) -> np.ndarray:
 )
 def test_long_audio_goes_in_pieces_and_loses_no_word(starts_s, total_s, piece_starts_s, piece_lengths_s):
     model, audio = FakeWhisper(), words_at(starts_s, total_s)
-    result = cu.transcribe(model, audio, temperature=0)
+    result = cu.transcribe(model, audio, plain=True, temperature=0)
     assert [len(call["audio"]) / SR for call in model.calls] == piece_lengths_s
     for call, piece_start_s in zip(model.calls, piece_starts_s):
         begins = round(piece_start_s * SR)
@@ -83,31 +84,33 @@ def test_long_audio_goes_in_pieces_and_loses_no_word(starts_s, total_s, piece_st
 
 def test_pieces_detect_the_language_once_and_are_prompted_with_the_text_so_far():
     model = FakeWhisper()
-    cu.transcribe(model, words_at([10.0, 569.8, 900.2, 1139.9, 1250.0], 1260), temperature=0, initial_prompt="Hi.")
+    cu.transcribe(model, words_at([10.0, 569.8, 900.2, 1139.9, 1250.0], 1260), plain=True, temperature=0,
+                  initial_prompt="Hi.")
     assert [call.get("language") for call in model.calls] == [None, "xx", "xx"]
     assert [call.get("initial_prompt") for call in model.calls] == ["Hi.", " w1", " w1 w2 w3"]
     assert all(call["verbose"] is None and call["fp16"] is False for call in model.calls)
 
     model = FakeWhisper()
-    cu.transcribe(model, words_at([10.0, 700.0], 800), condition_on_previous_text=False, initial_prompt="Hi.")
+    cu.transcribe(model, words_at([10.0, 700.0], 800), plain=True, condition_on_previous_text=False,
+                  initial_prompt="Hi.")
     assert [call.get("initial_prompt") for call in model.calls] == ["Hi.", None]  # Whisper: first window only
 
 
 def test_long_audio_shows_progress_in_audio_seconds_or_segments_as_whisper_would(capsys):
     audio = words_at([10.0, 700.0], 800)
-    cu.transcribe(FakeWhisper(), audio)
+    cu.transcribe(FakeWhisper(), audio, plain=True)
     out, err = capsys.readouterr()
     assert "800/800" in err and out == ""
-    cu.transcribe(FakeWhisper(), audio, verbose=True)
+    cu.transcribe(FakeWhisper(), audio, plain=True, verbose=True)
     out, err = capsys.readouterr()
     assert "[00:10.000 --> 00:10.500]  w1" in out and "[11:40.000 --> 11:40.500]  w2" in out and err == ""
-    cu.transcribe(FakeWhisper(), audio, verbose=None)
+    cu.transcribe(FakeWhisper(), audio, plain=True, verbose=None)
     assert capsys.readouterr() == ("", "")
 
 
-def test_short_audio_goes_to_whisper_unchanged(capsys):
+def test_short_audio_goes_to_whisper_unchanged_with_plain(capsys):
     model, path = FakeWhisper(), cu.clip("jfk").path
-    cu.transcribe(model, path, temperature=0)
+    cu.transcribe(model, path, plain=True, temperature=0)
     (call,) = model.calls
     assert np.array_equal(call.pop("audio"), cu.load_audio(path)) and call == {"temperature": 0, "fp16": False}
     assert capsys.readouterr() == ("", "")  # no progress bar
@@ -166,13 +169,13 @@ def test_english_only_model_refuses_other_languages_and_translation(tiny_en, jfk
 @pytest.mark.parametrize("language", [None, "en", "English"])
 def test_english_only_model_takes_english(language):
     model = FakeWhisper(is_multilingual=False)
-    cu.transcribe(model, words_at([1.0], 3), language=language)
+    cu.transcribe(model, words_at([1.0], 3), plain=True, language=language)
     assert model.calls[0]["language"] == language
 
 
 def test_multilingual_model_takes_any_language():
     model = FakeWhisper()
-    cu.transcribe(model, words_at([1.0], 3), language="fr", task="translate")
+    cu.transcribe(model, words_at([1.0], 3), plain=True, language="fr", task="translate")
     assert model.calls[0]["language"] == "fr"
 
 
@@ -187,10 +190,51 @@ def test_no_samples_is_an_error(tmp_path):
 def test_a_clip_too_short_for_a_word_warns_and_is_still_transcribed():
     model = FakeWhisper()
     with pytest.warns(UserWarning, match=r"lasts 0\.10 s, too short to hold a word \(under 0\.2 s\)"):
-        result = cu.transcribe(model, words_at([0.0], 0.1))
+        result = cu.transcribe(model, words_at([0.0], 0.1), plain=True)
     assert result["text"] == " cut" and len(model.calls) == 1
 
 
 def test_clip_timestamps_on_long_audio_is_an_error():
     with pytest.raises(ValueError, match=r"clip_timestamps needs the whole recording.*Cut the audio first"):
         cu.transcribe(FakeWhisper(), words_at([1.0], 700), clip_timestamps="0,10")
+
+
+class FixedWhisper:
+    """Stands in for a Whisper model that writes the same segments whatever it hears; keeps each call's options."""
+
+    device = torch.device("cpu")
+    is_multilingual = False
+
+    def __init__(self, segments: list[dict]) -> None:
+        self.segments, self.calls = segments, []
+
+    def transcribe(self, audio: np.ndarray, **options) -> dict:
+        self.calls.append(options)
+        return {"text": "".join(s["text"] for s in self.segments), "segments": self.segments, "language": "en"}
+
+
+def test_by_default_silence_is_not_transcribed_at_all():
+    model = FixedWhisper([{"text": " you", "no_speech_prob": 0.9, "avg_logprob": -0.5}])
+    result = cu.transcribe(model, np.zeros(30 * SR, np.float32))
+    assert result == {"text": "", "segments": [], "language": "en"} and model.calls == []
+    assert cu.transcribe(model, np.zeros(30 * SR, np.float32), plain=True)["text"] == " you"  # Whisper's own
+
+
+def test_by_default_only_the_speech_goes_to_whisper_without_the_previous_text_and_no_speech_is_dropped():
+    speech = cu.load_audio(cu.clip("librivox_2").path)  # 3 s of speech, then 10 s of silence
+    audio = np.concatenate([speech, np.zeros(10 * SR, np.float32)])
+    model = FixedWhisper([{"id": 0, "text": " He was not", "no_speech_prob": 0.1, "avg_logprob": -0.3},
+                          {"id": 1, "text": " Thank you.", "no_speech_prob": 0.7, "avg_logprob": -0.2}])  # fmt: skip
+    result = cu.transcribe(model, audio)
+    (call,) = model.calls
+    assert call["condition_on_previous_text"] is False
+    start, end = call["clip_timestamps"]
+    assert 0 <= start < 0.5 and 2.5 < end < 3.5  # the speech, not the silence after it
+    assert result["text"] == " He was not" and [s["id"] for s in result["segments"]] == [0]
+    assert cu.transcribe(model, audio, condition_on_previous_text=True) and model.calls[-1]["condition_on_previous_text"]
+
+
+def test_the_real_tiny_en_writes_you_on_silence_only_with_whisper_defaults(tiny_en):
+    silence = cu.load_audio(DATA_DIR / "nonspeech" / "silence_30s.flac")
+    assert cu.transcribe(tiny_en, silence, plain=True, temperature=0)["text"].strip().lower() == "you"
+    assert cu.transcribe(tiny_en, silence, temperature=0)["text"] == ""

@@ -1,0 +1,283 @@
+"""``python -m course_utils bench-hallucination``: how often Whisper writes words nobody said, with and without cures.
+
+    python -m course_utils bench-hallucination --models tiny.en,base --out results/hallucination
+
+Runs every cure of :data:`course_utils.hallucination.CURES` on every clip of a manifest (default
+data/nonspeech.csv: sounds without speech, and speech followed by silence, applause or music) and on the
+bundled English speech of data/clips.csv (the price of each cure in lost words). Writes ``OUT/hallucination.csv``
+(one row per clip, model and cure: the text and the words nobody said), ``OUT/rates.csv`` (rates with Wilson
+95 % intervals) and ``OUT/hallucination.png``. Decoding starts at temperature 0, so a rerun on the same machine
+gives the same table. Taught in notebooks/08_hallucinations.ipynb.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import os
+import sys
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import whisper
+
+from .audio import load_audio
+from .bench_wer import check_models
+from .cli import UsageError, model_names, reading_user_input
+from .data import clips
+from .hallucination import (CURES, NONSPEECH_KINDS, NONSPEECH_MANIFEST, SILENCE_THRESHOLD_S, Sound, count_phrases,
+                            find_speech, invented_words, is_known_hallucination, is_no_speech, kept_text, rate_row,
+                            read_sounds)  # fmt: skip
+from .live.gate import SpeechGate
+from .models import load_model
+from .transcribe import WINDOW_S, transcribe
+from .wer import word_error_rate
+
+FIGURE_SIZE = (9, 3.5)  # inches per panel: JupyterLab's width at 100 dpi
+CHART = "hallucination.png"
+FILTERS = {"thresholds", "speech_gate", "phrase_list"}  # cures that only drop segments of Whisper's plain run
+SAME_WITHOUT_TEXT = {"no_condition", "silence_threshold"}  # cures that change nothing where the plain run wrote nothing
+RUNS = {  # the options of each cure that transcribes again
+    "whisper": {"plain": True},
+    "no_condition": {"plain": True, "condition_on_previous_text": False},
+    "silence_threshold": {"plain": True, "word_timestamps": True, "hallucination_silence_threshold": SILENCE_THRESHOLD_S},
+    "kit": {},
+}  # fmt: skip
+
+
+@dataclass
+class Row:
+    """One clip, model and cure: a row of hallucination.csv."""
+
+    clip: str
+    model: str
+    cure: str
+    kind: str  # the clip's kind: silence, noise, ..., speech+gap, or speech (clean speech of data/clips.csv)
+    text: str  # what the model wrote
+    invented_words: int  # words nobody said (all words where nothing is said; else the alignment's insertions)
+    wer: float | None  # against the expected transcript; None where nothing is said
+    expected: str
+
+
+COLUMNS = tuple(f.name for f in fields(Row))
+
+
+def clean_speech() -> list[Sound]:
+    """The bundled English speech clips of data/clips.csv that fit in one 30 s window, as sounds."""
+    return [Sound(c.id, c.path, "speech", c.language, c.transcript) for c in clips("speech", "en")
+            if c.duration <= WINDOW_S]  # fmt: skip
+
+
+def whisper_segments(model: whisper.Whisper, audio: np.ndarray, cure: str, language: str) -> list[dict]:
+    """The segments ``model`` writes for ``audio`` with ``cure`` (one of RUNS, or "silero_vad")."""
+    if cure == "silero_vad":
+        regions = find_speech(audio)
+        if not regions:
+            return []
+        stamps = [t for region in regions for t in region]
+        return transcribe(model, audio, plain=True, language=language, clip_timestamps=stamps)["segments"]
+    return transcribe(model, audio, language=language, verbose=None, **RUNS[cure])["segments"]
+
+
+def filtered(cure: str, segments: list[dict], audio: np.ndarray, phrases: tuple[str, ...]) -> list[dict]:
+    """The segments of Whisper's plain run that a filter cure keeps."""
+    if cure == "thresholds":
+        return [s for s in segments if not is_no_speech(s)]
+    if cure == "phrase_list":
+        return [s for s in segments if not is_known_hallucination(s, phrases)]
+    gate = SpeechGate()
+    return [] if gate.is_silent(audio) else [s for s in segments if gate.is_speech(s)]
+
+
+def measure_model(model: whisper.Whisper, name: str, sounds: list[Sound], cures: list[str], bar) -> list[Row]:
+    """Every cure of ``cures`` on every sound, with one model; the phrase list is counted from its plain runs."""
+    plain: dict[str, list[dict]] = {}
+    rows = []
+    runs = ["whisper"] + [c for c in cures if c not in FILTERS and c != "whisper"]
+    for sound in sounds:
+        audio = load_audio(sound.path)
+        for cure in runs:
+            bar.set_description(f"{name} {cure} on {sound.id}")
+            if cure in SAME_WITHOUT_TEXT and not plain[sound.id]:
+                segments = []  # no window had text: no prompt to carry, no segment to check, the same run again
+            else:
+                segments = whisper_segments(model, audio, cure, sound.language)
+            if cure == "whisper":
+                plain[sound.id] = segments
+            if cure in cures:
+                rows.append(_row(sound, name, cure, kept_text(segments)))
+                bar.update()
+    phrases = tuple(p for p, _ in count_phrases([kept_text(plain[s.id]) for s in sounds if s.kind in NONSPEECH_KINDS]))
+    for sound in sounds:
+        audio = load_audio(sound.path)
+        for cure in FILTERS.intersection(cures):
+            rows.append(_row(sound, name, cure, kept_text(filtered(cure, plain[sound.id], audio, phrases))))
+            bar.update()
+    return rows
+
+
+def _row(sound: Sound, model: str, cure: str, text: str) -> Row:
+    wer = round(word_error_rate(sound.transcript, text).wer, 4) if sound.has_speech else None
+    return Row(sound.id, model, cure, sound.kind, text, invented_words(sound.transcript, text), wer, sound.transcript)
+
+
+def benchmark(sounds: list[Sound], names: list[str], cures: list[str] = list(CURES), progress: bool = True) -> list[Row]:
+    """Every model of ``names`` with every cure on every sound, one model in memory at a time."""
+    from tqdm import tqdm
+
+    rows: list[Row] = []
+    with tqdm(total=len(sounds) * len(names) * len(cures), unit="run", file=sys.stderr, disable=not progress) as bar:
+        for name in names:
+            model = load_model(name)
+            rows += measure_model(model, name, sounds, cures, bar)
+            del model
+            gc.collect()
+    order = {c: i for i, c in enumerate(CURES)}
+    return sorted(rows, key=lambda r: (names.index(r.model), order[r.cure]))
+
+
+def write_csv(rows: list[Row], path: str | os.PathLike) -> Path:
+    path = Path(path)
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if v is None else v for k, v in asdict(row).items()})
+    return path
+
+
+def read_rows(path: str | os.PathLike) -> list[Row]:
+    """The rows of a hallucination.csv written by :func:`write_csv`."""
+    with Path(path).open(newline="", encoding="utf-8") as file:
+        return [Row(r["clip"], r["model"], r["cure"], r["kind"], r["text"], int(r["invented_words"]),
+                    float(r["wer"]) if r["wer"] else None, r["expected"]) for r in csv.DictReader(file)]  # fmt: skip
+
+
+def summarize(rows: list[Row]) -> list[dict]:
+    """Per model and cure: the share of non-speech clips with any words, the share of speech-with-gaps clips
+    with any invented words (both in % with Wilson 95 % intervals), the mean WER (%) of speech followed by
+    silence, applause or music and of clean speech."""
+    table = []
+    for model in dict.fromkeys(r.model for r in rows):
+        for cure in dict.fromkeys(r.cure for r in rows):
+            mine = [r for r in rows if r.model == model and r.cure == cure]
+            silent = [r for r in mine if r.kind in NONSPEECH_KINDS]
+            gapped = [r for r in mine if r.kind.startswith("speech+")]
+            clean = [r for r in mine if r.kind == "speech"]
+            entry = {"model": model, "cure": cure}
+            if silent:
+                entry["nonspeech"] = rate_row(sum(r.invented_words > 0 for r in silent), len(silent))
+            if gapped:
+                entry["gaps"] = rate_row(sum(r.invented_words > 0 for r in gapped), len(gapped))
+                entry["gaps_wer"] = 100 * float(np.mean([r.wer for r in gapped]))
+            if clean:
+                entry["clean_wer"] = 100 * float(np.mean([r.wer for r in clean]))
+            table.append(entry)
+    return table
+
+
+def format_summary(table: list[dict]) -> str:
+    """:func:`summarize`'s table as plain text: rates with their intervals, WERs, one line per model and cure."""
+    def rate(e, key):
+        return f"{e[key]['hits']}/{e[key]['n']} = {e[key]['rate']:.0f} % [{e[key]['low']:.0f}, {e[key]['high']:.0f}]" \
+            if key in e else "-"  # fmt: skip
+
+    def number(e, key):
+        return f"{e[key]:.1f}" if key in e else "-"
+
+    header = ["model", "cure", "non-speech clips with words", "speech+X with invented words", "WER speech+X %",
+              "WER clean %"]  # fmt: skip
+    lines = [[e["model"], e["cure"], rate(e, "nonspeech"), rate(e, "gaps"), number(e, "gaps_wer"),
+              number(e, "clean_wer")] for e in table]  # fmt: skip
+    widths = [max(len(x[i]) for x in [header, *lines]) for i in range(len(header))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in [header, *lines])
+
+
+def plot_rates(table: list[dict], axes=None):
+    """Two panels: the share of non-speech clips with any words, and clean-speech WER, per model and cure, with
+    95 % intervals as error bars. Returns the axes."""
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(FIGURE_SIZE[0], FIGURE_SIZE[1] * 1.2), layout="constrained")
+    models = list(dict.fromkeys(e["model"] for e in table))
+    cures = list(dict.fromkeys(e["cure"] for e in table))
+    width = 0.8 / max(1, len(models))
+    y = np.arange(len(cures))
+    for m, model in enumerate(models):
+        entries = {e["cure"]: e for e in table if e["model"] == model}
+        rates = [entries[c].get("nonspeech", {}) for c in cures]
+        values = [r.get("rate", np.nan) for r in rates]
+        errors = [[v - r.get("low", v) for v, r in zip(values, rates)], [r.get("high", v) - v for v, r in zip(values, rates)]]
+        axes[0].barh(y + m * width, values, width, xerr=errors, label=model, color=f"C{m}", capsize=2)
+        axes[1].barh(y + m * width, [entries[c].get("clean_wer", np.nan) for c in cures], width, color=f"C{m}",
+                     label=model)  # fmt: skip
+    for ax in axes:
+        ax.set_yticks(y + width * (len(models) - 1) / 2, cures)
+        ax.invert_yaxis()
+    axes[1].set_yticklabels([])
+    axes[0].set(title="Sounds without speech: clips with any words", xlabel="clips with words (%, 95 % interval)")
+    axes[1].set(title="Clean English speech: price in words", xlabel="mean WER (%)")
+    axes[0].set_xlim(0, 100)
+    axes[0].legend(loc="lower right")
+    return axes
+
+
+def save_chart(table: list[dict], out: str | os.PathLike) -> Path:
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(FIGURE_SIZE[0], FIGURE_SIZE[1] * 1.2), layout="constrained")
+    plot_rates(table, figure.subplots(1, 2))
+    path = Path(out) / CHART
+    figure.savefig(path, dpi=100)
+    return path
+
+
+def write_rates(table: list[dict], path: str | os.PathLike) -> Path:
+    """:func:`summarize`'s table as CSV: rates and interval bounds in %."""
+    path = Path(path)
+    header = ["model", "cure", "nonspeech_n", "nonspeech_hits", "nonspeech_rate", "nonspeech_low", "nonspeech_high",
+              "gaps_n", "gaps_hits", "gaps_rate", "gaps_low", "gaps_high", "gaps_wer", "clean_wer"]  # fmt: skip
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file, lineterminator="\n")
+        writer.writerow(header)
+        for e in table:
+            cells = [e["model"], e["cure"]]
+            for key in ("nonspeech", "gaps"):
+                r = e.get(key, {})
+                cells += [r.get("n", ""), r.get("hits", "")] + [round(r[k], 2) if k in r else "" for k in ("rate", "low", "high")]
+            cells += [round(e[k], 2) if k in e else "" for k in ("gaps_wer", "clean_wer")]
+            writer.writerow(cells)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils bench-hallucination",
+        description="How often Whisper models write words nobody said, with each cure: rates with 95 % intervals.",
+    )
+    parser.add_argument("--models", default="tiny.en,base", help="comma-separated model names (default tiny.en,base)")
+    parser.add_argument("--out", type=Path, required=True, help="folder for hallucination.csv, rates.csv and the chart")
+    parser.add_argument("--manifest", type=Path, default=NONSPEECH_MANIFEST,
+                        help="CSV with id, file and transcript (blank where nothing is said), paths relative to its "
+                             "folder (default: data/nonspeech.csv, plus the bundled English speech)")  # fmt: skip
+    args = parser.parse_args(argv)
+    with reading_user_input():
+        names = model_names(args.models)
+        check_models(names)
+        if not args.manifest.is_file():
+            raise UsageError(f"--manifest {args.manifest}: no such file. Give a CSV with id, file and transcript.")
+        sounds = read_sounds(args.manifest)
+        if args.manifest.resolve() == NONSPEECH_MANIFEST.resolve():
+            sounds += clean_speech()
+        args.out.mkdir(parents=True, exist_ok=True)
+    rows = benchmark(sounds, names)
+    write_csv(rows, args.out / "hallucination.csv")
+    table = summarize(rows)
+    write_rates(table, args.out / "rates.csv")
+    save_chart(table, args.out)
+    print(format_summary(table))
+    print(f"Wrote {args.out / 'hallucination.csv'}, rates.csv and {CHART} in {args.out}.")
+    return 0

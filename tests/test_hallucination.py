@@ -1,0 +1,80 @@
+"""course_utils.hallucination: counting invented words, Wilson intervals, the phrase list, Silero VAD, the manifest."""
+
+import numpy as np
+import pytest
+
+import course_utils as cu
+from course_utils.bench_hallucination import read_rows
+from course_utils.hallucination import (
+    HALLUCINATED_PHRASES, NONSPEECH_KINDS, NONSPEECH_MANIFEST, count_phrases, find_speech, invented_words,
+    is_known_hallucination, is_no_speech, read_sounds, wilson_interval,
+)  # fmt: skip
+from course_utils.data import DATA_DIR
+
+RESULTS = DATA_DIR.parent / "results" / "hallucination"
+
+
+def test_invented_words_are_all_words_where_nothing_is_said_else_the_insertions():
+    assert invented_words("", " you") == 1
+    assert invented_words("", "Thank you. Thank you.") == 4
+    assert invented_words("", "") == invented_words("", " ...") == 0
+    assert invented_words("he was not an ill disposed young man", "He was not an ill disposed young man. Thank you.") == 2
+    assert invented_words("he was not an ill disposed young man", "He was not an old-sposed young man.") == 0
+
+
+def test_wilson_interval_matches_the_textbook_and_stays_inside_0_and_1():
+    low, high = wilson_interval(0, 31)
+    assert low == 0 and high == pytest.approx(0.1102, abs=1e-4)
+    low, high = wilson_interval(31, 31)
+    assert high == 1 and low == pytest.approx(0.8898, abs=1e-4)
+    low, high = wilson_interval(5, 10)  # symmetric about a half
+    assert low == pytest.approx(1 - high) and low == pytest.approx(0.2366, abs=1e-4)
+    with pytest.raises(ValueError, match="at least one trial"):
+        wilson_interval(0, 0)
+
+
+def test_phrases_are_counted_after_normalizing_and_only_when_repeated():
+    texts = [" Thank you.", "Thank you!", " you", " You", " you", " Bye."]
+    assert count_phrases(texts) == [("you", 3), ("thank you", 2)]
+    assert is_known_hallucination({"text": " Thank you!"}, ("thank you",))
+    assert not is_known_hallucination({"text": " Thank you for coming."}, ("thank you",))
+
+
+def test_no_speech_ignores_how_confident_the_words_are():
+    assert is_no_speech({"no_speech_prob": 0.9, "avg_logprob": -0.2})  # Whisper's own rule would keep it
+    assert not is_no_speech({"no_speech_prob": 0.3, "avg_logprob": -2.0})
+
+
+def test_silero_vad_finds_the_speech_and_nothing_in_silence():
+    speech = cu.load_audio(cu.clip("librivox_2").path)
+    audio = np.concatenate([np.zeros(5 * cu.SAMPLE_RATE, np.float32), speech, np.zeros(5 * cu.SAMPLE_RATE, np.float32)])
+    ((start, end),) = find_speech(audio)
+    assert 4.5 < start < 5.5 and 7.5 < end < 8.5
+    assert find_speech(np.zeros(10 * cu.SAMPLE_RATE, np.float32)) == []
+
+
+def test_the_bundled_set_has_enough_clips_of_each_kind_with_expected_text_where_speech_is():
+    sounds = read_sounds()
+    kinds = [s.kind for s in sounds]
+    assert sum(k in NONSPEECH_KINDS for k in kinds) >= 30
+    assert all(kinds.count(k) >= 4 for k in ("speech+silence", "speech+applause", "speech+music", "speech+gap"))
+    assert all(s.has_speech == s.kind.startswith("speech") for s in sounds)
+    size = sum(s.path.stat().st_size for s in sounds)
+    assert size < 4.5e6  # bytes: data/ stays small
+
+
+def test_a_manifest_without_a_transcript_column_or_with_a_missing_file_is_named(tmp_path):
+    (tmp_path / "a.csv").write_text("id,file\nx,x.flac\n")
+    with pytest.raises(ValueError, match=r"lacks the column\(s\) transcript"):
+        read_sounds(tmp_path / "a.csv")
+    (tmp_path / "b.csv").write_text("id,file,transcript\nx,missing.flac,\n")
+    with pytest.raises(ValueError, match=r"b\.csv line 2: .*no audio file"):
+        read_sounds(tmp_path / "b.csv")
+
+
+@pytest.mark.skipif(not (RESULTS / "tiny.en" / "hallucination.csv").is_file(), reason="no bench results")
+def test_the_kit_phrase_list_is_what_the_bench_counted():
+    rows = [r for model in ("tiny.en", "base") for r in read_rows(RESULTS / model / "hallucination.csv")]
+    plain = [r.text for r in rows if r.cure == "whisper" and r.kind in NONSPEECH_KINDS]
+    assert HALLUCINATED_PHRASES == tuple(p for p, _ in count_phrases(plain))
+    assert NONSPEECH_MANIFEST.is_file()
