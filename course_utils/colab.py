@@ -1,7 +1,8 @@
 """The seam between the course and Google Colab: everything Colab-specific lives here.
 
 Colab cannot be reached from the machines this kit is tested on, so this code follows Colab's documented APIs
-(google.colab.output.enable_custom_widget_manager) and is kept small. The repository's address is set here
+(google.colab.output.enable_custom_widget_manager, serve_kernel_port_as_iframe, serve_kernel_port_as_window) and
+is kept small. The repository's address is set here
 once; `python tools/stamp_repo_url.py` writes it into the README and every notebook.
 """
 
@@ -35,3 +36,20 @@ def enable_widgets() -> None:
         from google.colab import output
 
         output.enable_custom_widget_manager()
+
+
+def show_served_page(port: int, path: str = "/", height: int = 300) -> None:
+    """Show the page that a server in this kernel serves on ``port`` (notebooks/10): inside the notebook, and as
+    a link that opens it in a new tab. On Colab the kernel's ports are reached through Colab's proxy
+    (``google.colab.output``); elsewhere the page is at http://127.0.0.1:PORT."""
+    from IPython.display import HTML, IFrame, display
+
+    if in_colab():
+        from google.colab import output
+
+        output.serve_kernel_port_as_iframe(port, path=path, height=str(height))
+        output.serve_kernel_port_as_window(port, path=path, anchor_text="Open the page in a new tab")
+        return
+    url = f"http://127.0.0.1:{port}{path}"
+    display(IFrame(url, width="100%", height=height))
+    display(HTML(f'<a href="{url}" target="_blank" rel="noopener">Open the page in a new tab</a>'))

@@ -1,0 +1,79 @@
+"""Checks for the exercises of notebooks/10_live_captions.ipynb. Expected answers come from the captions page's
+polling and the server's design (course_utils.captions)."""
+
+from __future__ import annotations
+
+from .feedback import correct, not_yet
+
+POLL_S = 0.5  # seconds between two requests of a polling page, as in the well-known talk (exercises 1 and 2)
+VIEWERS = 50  # pages open in the meeting (exercise 2)
+CHOICES = {  # letter -> a line in an async WebSocket handler that needs a Whisper pass (exercise 3)
+    "a": "result = model.transcribe(audio)",
+    "b": "result = await asyncio.get_running_loop().run_in_executor(None, model.transcribe, audio)",
+    "c": "await asyncio.sleep(0); result = model.transcribe(audio)",
+}
+KEEPS_ANSWERING = "b"
+
+
+def mean_poll_wait_ms(poll_s: float = POLL_S) -> float:
+    """Average wall milliseconds a caption posted at a random moment waits for the next poll (network aside)."""
+    return 1000 * poll_s / 2
+
+
+def polls_per_second(viewers: int = VIEWERS, poll_s: float = POLL_S) -> float:
+    """Requests a second that ``viewers`` polling pages send, whether or not the captions change."""
+    return viewers / poll_s
+
+
+def _number(answer, name: str, unit: str) -> float | None:
+    """``answer`` as a number; None, after the hint that fits, when it is not filled in or not a number."""
+    if answer is None:
+        return not_yet(f"Set {name} = {unit}.")
+    try:
+        return float(answer)
+    except (TypeError, ValueError):
+        return not_yet(f"{name} must be {unit}.")
+
+
+def check_poll_wait(answer) -> None:
+    """Exercise 1: on average, how long (ms) does a new caption wait before a page polling every POLL_S sees it?"""
+    expected = mean_poll_wait_ms()
+    value = _number(answer, "wait_ms", "a number of milliseconds")
+    if value is None:
+        return
+    if abs(value - expected) < 1:
+        return correct(f"{expected:.0f} ms on average, {1000 * POLL_S:.0f} ms at worst; a push takes milliseconds.")
+    if abs(value - 1000 * POLL_S) < 1:
+        return not_yet("That is the worst case, a caption posted just after a poll. On average?")
+    if abs(value - expected / 1000) < 0.001:
+        return not_yet("Give it in milliseconds, not seconds.")
+    not_yet("A caption is posted at any moment between two polls, equally likely anywhere in the interval.")
+
+
+def check_polls_per_second(answer) -> None:
+    """Exercise 2: how many requests a second do VIEWERS pages polling every POLL_S send?"""
+    expected = polls_per_second()
+    value = _number(answer, "requests_per_s", "a number of requests a second")
+    if value is None:
+        return
+    if abs(value - expected) < 0.01:
+        return correct(f"{expected:.0f} a second, even in silence; pushed, the server sends only when text changes.")
+    if abs(value - VIEWERS * POLL_S) < 0.01:
+        return not_yet("Upside down: each page asks once every POLL_S seconds, so 1 / POLL_S times a second.")
+    if abs(value - VIEWERS) < 0.01:
+        return not_yet(f"Each page asks more than once a second: every {POLL_S} s.")
+    not_yet("Count one page's requests in a second, then all the pages'.")
+
+
+def check_keeps_answering(answer) -> None:
+    """Exercise 3: which line keeps the event loop answering other pages during the pass?"""
+    if answer is None:
+        return not_yet('Set choice = "a", "b" or "c".')
+    choice = str(answer).strip().lower()
+    if choice not in CHOICES:
+        return not_yet(f"choice must be one of {', '.join(CHOICES)}.")
+    if choice == KEEPS_ANSWERING:
+        return correct("The pass runs in a worker thread; the loop waits on it with await and serves the others.")
+    if choice == "c":
+        return not_yet("sleep(0) lets others run once, before the pass; the pass itself still holds the loop.")
+    not_yet("A plain call runs in the event loop's own thread: nothing else is served until it returns.")
