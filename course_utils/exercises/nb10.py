@@ -4,6 +4,7 @@ polling and the server's design (course_utils.captions)."""
 from __future__ import annotations
 
 from .feedback import correct, not_yet
+from .nb06 import _number  # a numeric answer, or its first hints
 
 POLL_S = 0.5  # seconds between two requests of a polling page, as in the well-known talk (exercises 1 and 2)
 VIEWERS = 50  # pages open in the meeting (exercise 2)
@@ -23,16 +24,6 @@ def mean_poll_wait_ms(poll_s: float = POLL_S) -> float:
 def polls_per_second(viewers: int = VIEWERS, poll_s: float = POLL_S) -> float:
     """Requests a second that ``viewers`` polling pages send, whether or not the captions change."""
     return viewers / poll_s
-
-
-def _number(answer, name: str, unit: str) -> float | None:
-    """``answer`` as a number; None, after the hint that fits, when it is not filled in or not a number."""
-    if answer is None:
-        return not_yet(f"Set {name} = {unit}.")
-    try:
-        return float(answer)
-    except (TypeError, ValueError):
-        return not_yet(f"{name} must be {unit}.")
 
 
 def check_poll_wait(answer) -> None:
