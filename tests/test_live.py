@@ -236,7 +236,25 @@ def test_local_agreement_commits_an_overlong_buffer_even_without_agreement():
     decision = LocalAgreementPolicy(max_buffer_s=20.0, tail_s=3.0).decide([long_phrase], 0.0, 22.0)
     assert decision.commit == [w for w in long_phrase if w.end <= 19.0]
     assert decision.commit + decision.tentative == long_phrase
-    assert decision.trim_to_s == decision.commit[-1].end
+    assert decision.forced == len(decision.commit)  # none of them agreed on: committed for the buffer's sake
+    assert decision.trim_to_s == 17.9  # the committed words of the last second (to 18.9 s) stay as context
+    whole_segments = LocalAgreementPolicy(max_buffer_s=20.0, tail_s=3.0, trim_words=False)
+    assert whole_segments.decide([long_phrase], 0.0, 22.0).trim_to_s == decision.commit[-1].end
+
+
+def test_local_agreement_trims_between_words_keeping_a_second_of_context():
+    phrase = words(*[(f"w{i}", 0.3 * i, 0.3 * i + 0.25) for i in range(20)])  # 6 s said without a pause
+    policy = LocalAgreementPolicy()
+    assert policy.decide([phrase[:12]], 0.0, 4.0).trim_to_s is None  # heard once: nothing agreed yet
+    decision = policy.decide([phrase[:16]], 0.0, 5.0)
+    assert decision.commit == phrase[:12] and decision.forced == 0
+    assert decision.trim_to_s == pytest.approx(2.35)  # end of w7, the last word ending 1 s before w11 does
+    decision = policy.decide([phrase[8:20]], 2.35, 6.0)  # the context words are heard again, not committed again
+    assert decision.commit == phrase[12:16] and decision.tentative == phrase[16:20]
+    assert decision.trim_to_s == pytest.approx(3.55)  # the buffer moves on with the words: never a long one
+    whole_segments = LocalAgreementPolicy(trim_words=False)  # whisper_streaming's way: only after whole segments
+    whole_segments.decide([phrase[:12]], 0.0, 4.0)
+    assert whole_segments.decide([phrase[:16]], 0.0, 5.0).trim_to_s is None  # the phrase is not over: it grows
 
 
 def test_policies_trim_a_buffer_in_which_nothing_was_heard():
@@ -248,7 +266,7 @@ def test_policies_trim_a_buffer_in_which_nothing_was_heard():
 
 
 def test_local_agreement_commits_the_prefix_two_passes_agree_on():
-    policy = LocalAgreementPolicy()
+    policy = LocalAgreementPolicy(trim_words=False)
     d1 = policy.decide([words(("and", 0.0, 0.4), ("so", 0.5, 0.8), ("my", 0.9, 1.0))], 0.0, 1.0)
     assert d1.commit == [] and keys(d1.tentative) == ["and", "so", "my"]
     d2 = policy.decide([words(("and", 0.0, 0.4), ("so", 0.5, 0.8), ("mine", 0.9, 1.2), ("fell", 1.3, 1.5))], 0, 1.5)
@@ -263,7 +281,7 @@ def test_local_agreement_commits_the_prefix_two_passes_agree_on():
 
 
 def test_local_agreement_after_a_trim_skips_committed_words_heard_again():
-    policy = LocalAgreementPolicy()
+    policy = LocalAgreementPolicy(trim_words=False)
     policy.decide([words(("ask", 0.0, 0.3), ("not", 0.4, 0.9)), words(("what", 1.5, 1.8))], 0.0, 2.0)
     d = policy.decide(
         [words(("ask", 0.0, 0.3), ("not", 0.4, 0.9)), words(("what", 1.5, 1.8), ("you", 1.9, 2.2))], 0, 2.2
@@ -350,6 +368,30 @@ def test_live_loop_commits_every_word_once_and_receives_every_sample(policy):
     assert any("americans" in p.lower() for p in scripted.prompts)  # the committed text is the prompt
     run = live.LiveRun.of(mic, transcriber)
     assert run.dropped_samples == 0 and run.summary()["dropped_samples"] == 0
+
+
+DENSE_SCRIPT = [(f"word{i}", 0.3 + 0.35 * i, 0.6 + 0.35 * i) for i in range(40)]  # 14 s without a pause
+
+
+@pytest.mark.parametrize("trim_words", [True, False])
+def test_dense_speech_commits_every_word_once_and_trimming_between_words_keeps_the_buffer_short(trim_words):
+    audio = np.full(int(15 * SR), 0.1, np.float32)
+    mic = live.SimulatedMicrophone(audio, chunk_s=0.5, speed=8)
+    scripted = ScriptedWhisper(DENSE_SCRIPT)
+    policy = LocalAgreementPolicy(trim_words=trim_words)
+    transcriber = live.LiveTranscriber(None, mic, policy, min_new_audio_s=0.25, transcribe_fn=scripted)
+    scripted.buffer = transcriber.buffer
+    transcriber.run()
+    assert keys(transcriber.committed) == [w for w, _, _ in DENSE_SCRIPT]  # each once, in order, none lost
+    assert transcriber.samples_received == mic.samples_recorded == len(audio)
+    passes = transcriber.passes
+    assert [w for p in passes for w in p.commit] == transcriber.committed  # the trace accounts for every word
+    assert sum(p.committed for p in passes) == len(DENSE_SCRIPT)
+    assert all(p.began_at_s <= p.ended_at_s and p.end_s == p.start_s + p.audio_s for p in passes)
+    if trim_words:
+        assert transcriber.max_buffer_s < 4  # the words not final yet, and a second of context
+    else:
+        assert transcriber.max_buffer_s > 10  # one long phrase: trimmed only once it is over
 
 
 def test_live_transcriber_stopped_midway_commits_what_it_heard_and_leaves_no_thread():

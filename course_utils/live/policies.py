@@ -15,6 +15,7 @@ PAUSE_S = 1.0  # seconds without words at the end of the buffer that show a phra
 MAX_BUFFER_S = 20.0  # seconds: past this the policy commits inside a phrase (Whisper sees 30 s at most)
 TAIL_S = 3.0  # seconds at the end of an overlong buffer left tentative when the policy must commit early
 KEEP_S = 2.0  # seconds of a buffer in which nothing was heard that are kept (a word may be starting)
+CONTEXT_S = 1.0  # seconds of committed words kept at the buffer's start when trimming between words
 DEDUP_WORDS = 5  # longest run of committed words looked for again at the start of a new pass
 DEFAULT_POLICY = "agreement"  # commits inside phrases: measured, the only one within 3 s of the speaker (notebook 05)
 
@@ -26,6 +27,7 @@ class Decision:
     commit: list[Word]  # words that are final from now on, in order
     tentative: list[Word]  # words heard but not final yet (shown grey)
     trim_to_s: float | None  # drop the buffer's audio before this source time (None: keep it all)
+    forced: int = 0  # how many of ``commit`` were committed only because the buffer grew too long
 
 
 def drop_repeated_words(committed: Sequence[Word], words: Sequence[Word], max_words: int = DEDUP_WORDS) -> list[Word]:
@@ -68,16 +70,20 @@ class SegmentCommitPolicy:
             commit = words  # every phrase has ended
         else:
             commit = words[: len(words) - len(segments[-1])]  # all but the last phrase, still being spoken
-            if end_s - start_s > self.max_buffer_s:
-                commit = _commit_before(words, commit, end_s - self.tail_s)
+        ended = len(commit)
+        if end_s - start_s > self.max_buffer_s:
+            commit = _commit_before(words, commit, end_s - self.tail_s)
         self.committed += commit
         tentative = words[len(commit) :]
-        return Decision(commit, tentative, _trim_after(commit, tentative))
+        return Decision(commit, tentative, _trim_after(commit, tentative), len(commit) - ended)
 
 
 class LocalAgreementPolicy:
     """LocalAgreement-2 (Machacek et al. 2023, whisper_streaming): commit the longest prefix of words on which
-    two successive passes agree. The buffer is trimmed at the end of the last fully committed segment.
+    two successive passes agree. The buffer is trimmed where the committed words end (``trim_words``), so that
+    each pass transcribes only the words not final yet: a pass's time grows with the words it decodes, and in
+    dense speech a buffer trimmed only at the end of a whole segment (``trim_words=False``, whisper_streaming's
+    way) grows to ``max_buffer_s`` inside every long phrase, each pass slower than the last (notebook 05).
 
     ``max_buffer_s``, ``tail_s`` and ``keep_s`` as in :class:`SegmentCommitPolicy`: a buffer longer than
     ``max_buffer_s`` has its words up to ``tail_s`` before its end committed, whether two passes agreed or not.
@@ -85,8 +91,12 @@ class LocalAgreementPolicy:
 
     name = "agreement"
 
-    def __init__(self, max_buffer_s: float = MAX_BUFFER_S, tail_s: float = TAIL_S, keep_s: float = KEEP_S) -> None:
+    def __init__(
+        self, max_buffer_s: float = MAX_BUFFER_S, tail_s: float = TAIL_S, keep_s: float = KEEP_S,
+        trim_words: bool = True, context_s: float = CONTEXT_S,
+    ) -> None:  # fmt: skip
         self.max_buffer_s, self.tail_s, self.keep_s = max_buffer_s, tail_s, keep_s
+        self.trim_words, self.context_s = trim_words, context_s
         self.committed: list[Word] = []
         self.previous: list[Word] = []  # the last pass's words after the committed ones
 
@@ -99,20 +109,24 @@ class LocalAgreementPolicy:
         if not words and not self.previous:
             return Decision([], [], _keep_last(start_s, end_s, 0.0 if final else self.keep_s))
         commit = words if final else words[: agreed_prefix_length(self.previous, words)]
+        agreed = len(commit)
         if end_s - start_s > self.max_buffer_s:
             commit = _commit_before(words, commit, end_s - self.tail_s)
         self.committed += commit
         self.previous = words[len(commit) :]
-        trim, done = None, 0
-        for segment in segments:  # trim after the last segment committed whole
-            done += len(segment)
-            if done <= len(commit):
-                trim = segment[-1].end
-        if trim is None and commit and end_s - start_s > self.max_buffer_s:
-            trim = commit[-1].end
+        if self.trim_words:
+            trim = _trim_keeping_context(self.committed, self.context_s)
+        else:
+            trim, done = None, 0
+            for segment in segments:  # trim after the last segment committed whole
+                done += len(segment)
+                if done <= len(commit):
+                    trim = segment[-1].end
+            if trim is None and commit and end_s - start_s > self.max_buffer_s:
+                trim = commit[-1].end
         if trim is not None and self.previous:
             trim = min(trim, self.previous[0].start)
-        return Decision(commit, list(self.previous), trim)
+        return Decision(commit, list(self.previous), trim, len(commit) - agreed)
 
 
 def agreed_prefix_length(previous: Sequence[Word], current: Sequence[Word]) -> int:
@@ -143,6 +157,16 @@ def _trim_after(commit: Sequence[Word], tentative: Sequence[Word]) -> float | No
     if not commit:
         return None
     return min(commit[-1].end, tentative[0].start) if tentative else commit[-1].end
+
+
+def _trim_keeping_context(committed: Sequence[Word], context_s: float) -> float | None:
+    """Where to cut the buffer so that it keeps the committed words of the last ``context_s`` seconds: the end
+    of the last committed word that ends ``context_s`` or more before the last one does (None: none does).
+    Cut right at the last committed word, the next word's start is often cut too and misheard."""
+    if not committed:
+        return None
+    until_s = committed[-1].end - context_s
+    return next((w.end for w in reversed(committed) if w.end <= until_s), None)
 
 
 def _keep_last(start_s: float, end_s: float, keep_s: float) -> float | None:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..audio import SAMPLE_RATE
 from .policies import DEFAULT_POLICY
 from .sources import CHUNK_S, STOP_TIMEOUT_S, QueueSource, SimulatedMicrophone
-from .transcriber import LiveTranscriber
+from .transcriber import LiveTranscriber, Pass
 from .whisper_pass import warm_up
 from .words import Word, join_words
 
@@ -32,6 +32,7 @@ class LiveRun:
     busy_s: float  # wall seconds spent transcribing
     max_buffer_s: float
     passes: int
+    trace: list[Pass] = field(default_factory=list)  # every pass, for bench-live --trace (threads only)
 
     @classmethod
     def of(cls, microphone: SimulatedMicrophone, transcriber: LiveTranscriber) -> LiveRun:
@@ -39,6 +40,7 @@ class LiveRun:
         return cls(
             list(transcriber.committed), microphone.samples_recorded, transcriber.samples_received,
             list(microphone.lateness_s), transcriber.busy_s, transcriber.max_buffer_s, len(transcriber.passes),
+            list(transcriber.passes),
         )  # fmt: skip
 
     @property

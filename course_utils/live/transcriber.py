@@ -29,12 +29,25 @@ PROMPT_CHARS = 200  # characters of committed text given to Whisper as its promp
 
 @dataclass(frozen=True)
 class Pass:
-    """One transcription pass of the live loop."""
+    """One transcription pass of the live loop: what it heard and decided, and when (``bench-live --trace``)."""
 
     start_s: float  # source time of the buffer's first sample
     audio_s: float  # seconds of audio transcribed
     compute_s: float  # wall seconds it took (0 when the gate skipped it as silence)
     committed: int  # words committed after it
+    began_at_s: float | None = None  # source seconds played when the pass began (None: the source has no clock)
+    ended_at_s: float | None = None  # source seconds played when its words were committed
+    heard: tuple[Word, ...] = ()  # every word the pass heard in the buffer, in source time
+    commit: tuple[Word, ...] = ()  # the words it committed
+    tentative: tuple[Word, ...] = ()  # the words left tentative
+    forced: int = 0  # of the committed words, those committed because the buffer grew too long, not agreed on
+    trim_to_s: float | None = None  # where the buffer was trimmed after it (source seconds; None: not trimmed)
+    prompt: str = ""  # the committed text given to Whisper as its prompt
+
+    @property
+    def end_s(self) -> float:
+        """Source time one past the buffer's last sample."""
+        return self.start_s + self.audio_s
 
 
 @dataclass(frozen=True)
@@ -122,21 +135,31 @@ class LiveTranscriber:
         audio, start_s, end_s = self.buffer.samples, self.buffer.start_s, self.buffer.end_s
         self._transcribed_to = self.buffer.end
         self.max_buffer_s = max(self.max_buffer_s, self.buffer.duration_s)
+        began_at, prompt = self._clock(), self.prompt()
         started = time.monotonic()
         if self.gate.is_silent(audio):
             segments, compute_s = [], 0.0
         else:
-            result = self._transcribe_fn(np.array(audio), self.prompt())
+            result = self._transcribe_fn(np.array(audio), prompt)
             segments, compute_s = segments_to_words(result, start_s, self.gate), time.monotonic() - started
         decision = self.policy.decide(segments, start_s, end_s, final=final)
-        clock = self.source.clock() if hasattr(self.source, "clock") else None
+        clock = self._clock()
+        commit = tuple(replace(w, committed_at=clock) for w in decision.commit)
         with self._lock:
-            self.committed += [replace(w, committed_at=clock) for w in decision.commit]
+            self.committed += commit
             self.tentative = list(decision.tentative)
             if decision.trim_to_s is not None:
                 self.buffer.trim_to_time(decision.trim_to_s)
-            self.passes.append(Pass(start_s, end_s - start_s, compute_s, len(decision.commit)))
+            heard = tuple(w for segment in segments for w in segment)
+            self.passes.append(Pass(
+                start_s, end_s - start_s, compute_s, len(commit), began_at, clock, heard, commit,
+                tuple(decision.tentative), decision.forced, decision.trim_to_s, prompt,
+            ))  # fmt: skip
         return decision
+
+    def _clock(self) -> float | None:
+        """Source seconds played so far, if the source has a clock."""
+        return self.source.clock() if hasattr(self.source, "clock") else None
 
     def prompt(self) -> str:
         """The last ``PROMPT_CHARS`` characters of the committed text that lies before the buffer."""
