@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.model.endswith(".en") and (args.task == "translate" or args.language not in (None, "en")):
         raise UsageError(f"{args.model} hears English only: use a multilingual model such as --model base.")
     if not 0 <= args.port <= 65535:
-        raise UsageError(f"--port {args.port} is not a port: use a number from 1 to 65535.")
+        raise UsageError(f"--port {args.port} is not a port: use a number from 1 to 65535 (0: any free port).")
     with reading_user_input():
         require_token_off_loopback(args.host, args.token)
         audio = None if args.audio is None else load_audio(args.audio)
