@@ -179,3 +179,24 @@ def test_a_switch_from_spanish_to_french_is_captioned_in_english(base, start_ser
     assert "thank" in words and len(words & ENGLISH_WORDS) >= 3, final  # "Merci d'avoir essayé ...": "Thank you ..."
     assert not words & {"palabras", "claves", "siento", "merci", "avoir", "revoir", "lo", "pero", "le"}, final
     assert {c["language"] for c in seen} >= {"es", "fr"}, [c["language"] for c in seen]
+
+
+def test_stop_closes_every_connection_and_thread(tiny_en, start_server):
+    server = start_server(tiny_en)
+
+    async def connected_while_stopping():
+        viewer = await websockets.connect(server.url("/ws/captions"))
+        speaker = await websockets.connect(server.url("/ws/speaker"))
+        await speaker.send(json.dumps({"type": "start", "sample_rate": SPEAKER_RATE_HZ}))
+        for chunk in speaker_chunks(ENGLISH_CLIP)[:8]:  # a take in progress
+            await speaker.send(chunk)
+        await viewer.recv()
+        await asyncio.to_thread(server.stop)
+        for ws in (viewer, speaker):
+            with pytest.raises(websockets.ConnectionClosed):
+                while True:
+                    await ws.recv()
+        return viewer.close_code, viewer.close_reason
+
+    assert run(connected_while_stopping()) == (1001, "the captions server is stopping")
+    assert not server.running
