@@ -122,6 +122,7 @@ def test_bad_input_closes_only_its_own_connection(tiny_en, start_server):
             (speaker, '{"type": "start", "sample_rate": "fast"}'): (1003, "sample_rate"),
             (speaker, start, b"\0" * 7): (1003, "float32"), (speaker, start, too_big): (1009, "too big"),
             (speaker, start, np.full(64, np.nan, "<f4").tobytes()): (1003, "finite"),
+            (speaker, start, *[b"\0" * 4 * SPEAKER_RATE_HZ] * 12): (1008, "real time"),
         }  # fmt: skip
         for (url, *messages), (code, words) in cases.items():
             got = await closed_after(url, *messages)

@@ -47,6 +47,7 @@ MAX_MESSAGE_BYTES = 256 * 1024  # a speaker's 0.25 s chunk at 48 kHz is 48 KiB o
 MAX_MESSAGES_PER_S = 20.0  # sustained, per connection (the speaker page sends 4 a second)
 BURST_MESSAGES = 40  # messages a connection may send at once before the rate counts
 SAMPLE_RATE_RANGE_HZ = (8_000, 192_000)  # sample rates a speaker page may announce
+MAX_AUDIO_AHEAD_S = 10.0  # seconds of audio a speaker may send ahead of the wall clock (a network hiccup's backlog)
 START_TIMEOUT_S = 60.0  # seconds to wait for the server to listen (Whisper's warm-up included)
 STOP_TIMEOUT_S = 30.0  # seconds to wait for the last pass and the server's thread when stopping
 PAGES = Path(__file__).parent / "pages"
@@ -356,6 +357,7 @@ class CaptionServer:
         limit = MessageLimit()
         chunks: ChunkAssembler | None = None
         source = SpeakerSource()
+        started = time.monotonic()
         try:
             while (data := await receive(websocket, limit)) is not None:
                 if isinstance(data, bytes):
@@ -363,11 +365,14 @@ class CaptionServer:
                         raise BadMessage(1003, 'malformed message: audio came before {"type": "start", ...}')
                     source.put(chunks.add(chunks.next_seq, pcm_samples(data)))
                     chunks.chunks.clear()  # the transcriber keeps what it needs: a long meeting stays small
+                    if chunks.samples_in / chunks.sample_rate > time.monotonic() - started + MAX_AUDIO_AHEAD_S:
+                        raise BadMessage(1008, "audio faster than real time: a speaker streams as it records")
                     continue
                 command = parse_command(data)
                 if command["type"] == "start" and chunks is None:
                     chunks = ChunkAssembler(speaker_sample_rate(command))
                     await self._blocking(self.listener.begin, source)
+                    started = time.monotonic()
                 elif command["type"] == "stop" and chunks is not None:
                     source.put(chunks.finish())
                     return BadMessage(1000, "take finished")
