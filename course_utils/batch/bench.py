@@ -100,9 +100,9 @@ def corpus_wer(texts: dict[str, str], references: dict[str, str]) -> float:
     return sum(r.substitutions + r.deletions + r.insertions for r in results) / sum(r.reference_words for r in results)
 
 
-def measure_openai(name: str, batch_sizes: tuple[int, ...] = BATCH_SIZES) -> list[dict]:
+def measure_openai(name: str, batch_sizes: tuple[int, ...] = BATCH_SIZES, repeats: int = REPEATS) -> list[dict]:
     """openai-whisper's decode on batches of windows: one row per batch size."""
-    audio, references = english_speech()
+    audio, references = english_speech(repeats)
     windows = [w for file, samples in audio.items() for w in cut_windows(file, samples)]
     audio_s = sum(len(s) for s in audio.values()) / SAMPLE_RATE
     model = load_model(name)
@@ -124,11 +124,11 @@ def measure_openai(name: str, batch_sizes: tuple[int, ...] = BATCH_SIZES) -> lis
     return rows
 
 
-def measure_faster(name: str) -> list[dict]:
+def measure_faster(name: str, repeats: int = REPEATS) -> list[dict]:
     """faster-whisper, int8, greedy, on the same audio: one recording at a time, then its batched pipeline."""
     from faster_whisper import BatchedInferencePipeline, WhisperModel
 
-    audio, references = english_speech()
+    audio, references = english_speech(repeats)
     audio_s = sum(len(s) for s in audio.values()) / SAMPLE_RATE
     model = WhisperModel(str(ctranslate2_folder(name)), device="cpu", compute_type="int8",
                          cpu_threads=torch.get_num_threads())  # fmt: skip
@@ -157,7 +157,8 @@ def _row(engine, model, size, windows, audio_s, wall_s, peak_mb, wer, timings: T
 
 def speedups(rows: list[dict]) -> dict[str, float]:
     """Per model: openai-whisper's throughput at batch 8 over its throughput at batch 1."""
-    by = {(r["model"], int(r["batch_size"])): float(r["audio_s_per_s"]) for r in rows if r["engine"] == "openai-whisper"}
+    openai = [r for r in rows if r["engine"] == "openai-whisper"]
+    by = {(r["model"], int(r["batch_size"])): float(r["audio_s_per_s"]) for r in openai}
     return {model: by[(model, 8)] / by[(model, 1)] for model, size in by if size == 1 and (model, 8) in by}
 
 
@@ -178,13 +179,18 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("--models", default=DEFAULT_MODELS, help=f"comma-separated (default {DEFAULT_MODELS})")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for throughput.csv")
+    parser.add_argument("--repeats", type=int, default=REPEATS, metavar="N",
+                        help=f"times the English speech is decoded over (default {REPEATS}: 22 windows of 30 s)")  # fmt: skip
     parser.add_argument("--child", help=argparse.SUPPRESS)  # internal: measure one model in this process
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(measure_openai(args.child) + measure_faster(args.child)))
+        rows = measure_openai(args.child, repeats=args.repeats) + measure_faster(args.child, args.repeats)
+        print(json.dumps(rows))
         return 0
     names = model_names(args.models)
     offline_only = [n for n in names if n not in OFFLINE_SOURCES]
+    if args.repeats < 1:
+        raise UsageError(f"--repeats {args.repeats}: give 1 or more.")
     if offline_only:
         raise UsageError(f"bench-batch compares the pip-shipped weights: --models takes {', '.join(OFFLINE_SOURCES)}.")
     out = Path(args.out)
@@ -192,8 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         out.mkdir(parents=True, exist_ok=True)
     rows = []
     for name in names:
-        done = subprocess.run([sys.executable, "-m", "course_utils", "bench-batch", "--out", str(out), "--child", name],
-                              capture_output=True, text=True)  # fmt: skip
+        child = ["--out", str(out), "--repeats", str(args.repeats), "--child", name]
+        done = subprocess.run([sys.executable, "-m", "course_utils", "bench-batch", *child], capture_output=True, text=True)
         if done.returncode != 0:
             print(done.stderr.rstrip(), file=sys.stderr)
             return done.returncode

@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import tqdm
-import whisper
 from whisper.tokenizer import LANGUAGES, TO_LANGUAGE_CODE
 
 from ..cli import UsageError, reading_user_input
@@ -111,7 +110,8 @@ def transcribe_batch(jobs: list[Job], out: Path, engine: str = "local", model: s
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("paths", nargs="+", metavar="PATH", help="audio files, or folders searched for audio")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for NAME.json, NAME.srt, errors.csv")
     parser.add_argument("--model", default=DEFAULT_MODEL, help=f"Whisper model name (default {DEFAULT_MODEL})")
@@ -140,5 +140,5 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(summary))
     else:
         print(f"{summary['files_ok']} transcribed, {summary['files_skipped']} already done, "
-              f"{summary['files_failed']} failed; {summary['audio_s']} s of audio in {summary['wall_s']} s.")  # fmt: skip
+              f"{summary['files_failed']} failed; {summary['audio_s']} s of audio in {summary['wall_s']} s.")
     return 1 if summary["files_failed"] else 0

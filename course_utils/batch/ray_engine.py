@@ -27,7 +27,7 @@ from ..models import CACHE_ENV, OFFLINE_ENV, load_model
 from .local import Job, Outcome, decode_batch
 from .windows import Stitcher, cut_windows, log_mel, segments_of
 
-OBJECT_STORE_BYTES = 256 * 1024**2  # object store of a local instance: windows in flight only (Ray's default: 30 % of RAM)
+OBJECT_STORE_BYTES = 256 * 1024**2  # a local instance's object store: windows in flight (Ray's default: 30 % of RAM)
 CPUS_PER_ACTOR = 2  # torch threads of one decoding actor on CPUs; one actor per this many CPUs of the cluster
 PASSED_ENV = (OFFLINE_ENV, CACHE_ENV)  # settings the workers need, passed on when this process starts Ray
 # Ray's node agent starts slowly on a busy small machine; Ray gives up after 15 s unless told to wait longer
