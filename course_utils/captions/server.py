@@ -24,6 +24,7 @@ import json
 import socket
 import threading
 import time
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -193,7 +194,9 @@ class CaptionServer:
             family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
             self._socket = socket.create_server((host, port), family=family)
         except OSError as error:
-            raise ValueError(f"cannot listen on {host}:{port} ({error.strerror or error}): choose another --port.")
+            raise ValueError(
+                f"cannot listen on {host}:{port} ({error.strerror or error}): choose another --port."
+            ) from error
         self.port: int = self._socket.getsockname()[1]
         config = uvicorn.Config(self.app, log_level="warning", ws_max_size=4 * MAX_MESSAGE_BYTES, lifespan="on")
         self._server = uvicorn.Server(config)
@@ -208,7 +211,7 @@ class CaptionServer:
         """The address of ``page`` ("/", "/overlay", "/speaker", "/captions.json", "/ws/captions"), token included."""
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
         scheme = "ws" if page.startswith("/ws/") else "http"
-        query = f"?token={self.token}" if self.token else ""
+        query = f"?token={urllib.parse.quote(self.token)}" if self.token else ""
         return f"{scheme}://{host}:{self.port}{page}{query}"
 
     # -- starting and stopping -------------------------------------------------------------------------------
