@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gc
+import multiprocessing
 import os
 import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
+import torch
 import whisper
 
 from .audio import load_audio
@@ -91,31 +93,52 @@ def filtered(cure: str, segments: list[dict], audio: np.ndarray, phrases: tuple[
     return [] if gate.is_silent(audio) else [s for s in segments if gate.is_speech(s)]
 
 
-def measure_model(model: whisper.Whisper, name: str, sounds: list[Sound], cures: list[str], bar) -> list[Row]:
-    """Every cure of ``cures`` on every sound, with one model; the phrase list is counted from its plain runs."""
+_MODEL: whisper.Whisper | None = None  # the model of a worker process (see :func:`benchmark`)
+
+
+def _load_worker_model(name: str) -> None:
+    global _MODEL
+    torch.set_num_threads(1)  # one core per worker process
+    _MODEL = load_model(name)
+
+
+def run_sound(name: str, sound: Sound, cures: list[str]) -> tuple[list[Row], list[dict]]:
+    """The cures that transcribe, on one sound, with the loaded model: its rows and Whisper's plain segments."""
+    audio = load_audio(sound.path)
+    rows, plain = [], []
+    for cure in ["whisper"] + [c for c in cures if c not in FILTERS and c != "whisper"]:
+        if cure in SAME_WITHOUT_TEXT and not plain:
+            segments = []  # no window had text: no prompt to carry, no segment to check, the same run again
+        else:
+            segments = whisper_segments(_MODEL, audio, cure, sound.language)
+        if cure == "whisper":
+            plain = segments
+        if cure in cures:
+            rows.append(_row(sound, name, cure, kept_text(segments)))
+    return rows, plain
+
+
+def measure_model(name: str, sounds: list[Sound], cures: list[str], jobs: int, bar) -> list[Row]:
+    """Every cure of ``cures`` on every sound with one model, in ``jobs`` processes; the filter cures use a phrase
+    list counted from the plain runs on the sounds without speech."""
     plain: dict[str, list[dict]] = {}
     rows = []
-    runs = ["whisper"] + [c for c in cures if c not in FILTERS and c != "whisper"]
-    for sound in sounds:
-        audio = load_audio(sound.path)
-        for cure in runs:
-            bar.set_description(f"{name} {cure} on {sound.id}")
-            if cure in SAME_WITHOUT_TEXT and not plain[sound.id]:
-                segments = []  # no window had text: no prompt to carry, no segment to check, the same run again
-            else:
-                segments = whisper_segments(model, audio, cure, sound.language)
-            if cure == "whisper":
-                plain[sound.id] = segments
-            if cure in cures:
-                rows.append(_row(sound, name, cure, kept_text(segments)))
-                bar.update()
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_load_worker_model,
+                             initargs=(name,)) as pool:  # fmt: skip
+        futures = {pool.submit(run_sound, name, sound, cures): sound for sound in sounds}
+        for future in as_completed(futures):
+            sound_rows, plain[futures[future].id] = future.result()
+            rows += sound_rows
+            bar.set_description(f"{name}: {futures[future].id}")
+            bar.update(len(sound_rows))
     phrases = tuple(p for p, _ in count_phrases([kept_text(plain[s.id]) for s in sounds if s.kind in NONSPEECH_KINDS]))
     for sound in sounds:
         audio = load_audio(sound.path)
-        for cure in FILTERS.intersection(cures):
+        for cure in [c for c in cures if c in FILTERS]:
             rows.append(_row(sound, name, cure, kept_text(filtered(cure, plain[sound.id], audio, phrases))))
             bar.update()
-    return rows
+    order = {sound.id: i for i, sound in enumerate(sounds)}
+    return sorted(rows, key=lambda r: order[r.clip])
 
 
 def _row(sound: Sound, model: str, cure: str, text: str) -> Row:
@@ -123,17 +146,15 @@ def _row(sound: Sound, model: str, cure: str, text: str) -> Row:
     return Row(sound.id, model, cure, sound.kind, text, invented_words(sound.transcript, text), wer, sound.transcript)
 
 
-def benchmark(sounds: list[Sound], names: list[str], cures: list[str] = list(CURES), progress: bool = True) -> list[Row]:
-    """Every model of ``names`` with every cure on every sound, one model in memory at a time."""
+def benchmark(sounds: list[Sound], names: list[str], cures: list[str] = list(CURES), jobs: int = 1,
+              progress: bool = True) -> list[Row]:  # fmt: skip
+    """Every model of ``names`` with every cure on every sound, one model at a time, in ``jobs`` processes."""
     from tqdm import tqdm
 
     rows: list[Row] = []
     with tqdm(total=len(sounds) * len(names) * len(cures), unit="run", file=sys.stderr, disable=not progress) as bar:
         for name in names:
-            model = load_model(name)
-            rows += measure_model(model, name, sounds, cures, bar)
-            del model
-            gc.collect()
+            rows += measure_model(name, sounds, cures, jobs, bar)
     order = {c: i for i, c in enumerate(CURES)}
     return sorted(rows, key=lambda r: (names.index(r.model), order[r.cure]))
 
@@ -263,7 +284,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--manifest", type=Path, default=NONSPEECH_MANIFEST,
                         help="CSV with id, file and transcript (blank where nothing is said), paths relative to its "
                              "folder (default: data/nonspeech.csv, plus the bundled English speech)")  # fmt: skip
+    parser.add_argument("--jobs", type=int, default=1, help="clips transcribed at once, one process each (default 1)")
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs}: give 1 or more processes.")
     with reading_user_input():
         names = model_names(args.models)
         check_models(names)
@@ -273,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.manifest.resolve() == NONSPEECH_MANIFEST.resolve():
             sounds += clean_speech()
         args.out.mkdir(parents=True, exist_ok=True)
-    rows = benchmark(sounds, names)
+    rows = benchmark(sounds, names, jobs=args.jobs)
     write_csv(rows, args.out / "hallucination.csv")
     table = summarize(rows)
     write_rates(table, args.out / "rates.csv")
