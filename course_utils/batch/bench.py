@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", default=DEFAULT_MODELS, help=f"comma-separated (default {DEFAULT_MODELS})")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for throughput.csv")
     parser.add_argument("--repeats", type=int, default=REPEATS, metavar="N",
-                        help=f"times the English speech is decoded over (default {REPEATS}: 22 windows of 30 s)")  # fmt: skip
+                        help=f"times the English speech is decoded (default {REPEATS}: 22 windows)")  # fmt: skip
     parser.add_argument("--child", help=argparse.SUPPRESS)  # internal: measure one model in this process
     args = parser.parse_args(argv)
     if args.child:
@@ -199,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name in names:
         child = ["--out", str(out), "--repeats", str(args.repeats), "--child", name]
-        done = subprocess.run([sys.executable, "-m", "course_utils", "bench-batch", *child], capture_output=True, text=True)
+        command = [sys.executable, "-m", "course_utils", "bench-batch", *child]
+        done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
             print(done.stderr.rstrip(), file=sys.stderr)
             return done.returncode

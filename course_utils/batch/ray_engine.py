@@ -30,8 +30,6 @@ from .windows import Stitcher, cut_windows, log_mel, segments_of
 OBJECT_STORE_BYTES = 256 * 1024**2  # a local instance's object store: windows in flight (Ray's default: 30 % of RAM)
 CPUS_PER_ACTOR = 2  # torch threads of one decoding actor on CPUs; one actor per this many CPUs of the cluster
 PASSED_ENV = (OFFLINE_ENV, CACHE_ENV)  # settings the workers need, passed on when this process starts Ray
-# Ray's node agent starts slowly on a busy small machine; Ray gives up after 15 s unless told to wait longer
-AGENT_WAIT = ("RAY_agent_register_timeout_ms", "120000")
 
 
 def read_windows(row: dict, n_mels: int) -> list[dict]:
@@ -91,7 +89,6 @@ def start_ray(address: str | None = None) -> bool:
 
     if ray.is_initialized():
         return False
-    os.environ.setdefault(*AGENT_WAIT)
     env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
     local = {} if address else {"object_store_memory": OBJECT_STORE_BYTES, "include_dashboard": False}
     ray.init(address=address, runtime_env={"env_vars": env}, log_to_driver=False, logging_level=logging.WARNING,

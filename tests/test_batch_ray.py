@@ -1,0 +1,100 @@
+"""transcribe-batch on Ray: a two-node cluster on this machine (a head and a worker node, started here) gives the
+texts of the local engine, and survives a decoding worker killed mid-run with every file written exactly once."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import threading
+import time
+from collections import Counter
+
+import psutil
+import pytest
+
+import course_utils as cu
+from course_utils.batch import cli
+from course_utils.batch.local import transcribe_files
+from course_utils.batch.ray_engine import OBJECT_STORE_BYTES
+
+ray = pytest.importorskip("ray")
+from ray.cluster_utils import Cluster  # noqa: E402
+
+CLIPS = ("librivox_2", "librivox_5", "librivox_3")  # 3 to 5 s of real speech each
+NODE_CPUS = 2  # logical CPUs of each node: one decoding actor per node (CPUS_PER_ACTOR)
+KILL_WAIT_S = 240  # give up waiting for the first finished file after this long
+
+
+@pytest.fixture(scope="module")
+def two_nodes():
+    """A head node and a worker node, each its own raylet and object store, and this process connected."""
+    node = {"num_cpus": NODE_CPUS, "object_store_memory": OBJECT_STORE_BYTES}
+    cluster = Cluster(initialize_head=True, head_node_args={**node, "include_dashboard": False})
+    try:
+        cluster.add_node(**node)
+        cluster.wait_for_nodes()
+        ray.init(address=cluster.address, log_to_driver=False, logging_level=logging.WARNING)
+        yield cluster
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+
+
+def copies(folder, n):
+    """``n`` short recordings in ``folder`` (the CLIPS over and over, named rec0, rec1, ...)."""
+    folder.mkdir()
+    for i in range(n):
+        shutil.copy(cu.clip(CLIPS[i % len(CLIPS)]).path, folder / f"rec{i}.flac")
+    return cli.find_jobs([folder])
+
+
+def test_two_nodes_give_the_texts_of_the_local_engine(two_nodes, tiny_en, tmp_path):
+    assert len([n for n in ray.nodes() if n["Alive"]]) == 2
+    jobs = cli.find_jobs([cu.clip(c).path for c in CLIPS])
+    summary = cli.transcribe_batch(jobs, tmp_path, engine="ray", batch_size=2, progress=False)
+    assert (summary["files_ok"], summary["files_failed"]) == (len(CLIPS), 0)
+    local = {o.job.name: o.result for o in transcribe_files(tiny_en, jobs, batch_size=2)}
+    for name, result in local.items():
+        on_ray = (tmp_path / f"{name}.json").read_text()
+        assert json.loads(on_ray)["text"] == result["text"], name
+
+
+def test_a_worker_killed_mid_run_is_survived_and_every_file_done_once(two_nodes, tmp_path, monkeypatch):
+    jobs = copies(tmp_path / "in", 8)
+    out = tmp_path / "out"
+    written = Counter()
+    write = cli.write_result
+
+    def counting_write(folder, name, result):
+        written[name] += 1
+        write(folder, name, result)
+
+    monkeypatch.setattr(cli, "write_result", counting_write)
+    killed = {}
+
+    def kill_a_decoder_once_a_file_is_done():
+        deadline = time.monotonic() + KILL_WAIT_S
+        while not written and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for process in psutil.Process().children(recursive=True):  # the nodes this test started, and their workers
+            try:
+                if "MapWorker" in " ".join(process.cmdline()):
+                    killed["done_before"] = sum(written.values())
+                    os.kill(process.pid, signal.SIGKILL)
+                    killed["pid"] = process.pid
+                    return
+            except psutil.NoSuchProcess:
+                continue
+
+    killer = threading.Thread(target=kill_a_decoder_once_a_file_is_done, daemon=True)
+    killer.start()
+    summary = cli.transcribe_batch(jobs, out, engine="ray", batch_size=1, progress=False)
+    killer.join(timeout=5)
+    assert "pid" in killed, "no decoding worker was found to kill"
+    assert killed["done_before"] < len(jobs), "the run ended before the worker was killed"
+    assert (summary["files_ok"], summary["files_failed"]) == (len(jobs), 0)
+    assert written == Counter({job.name: 1 for job in jobs})  # every file exactly once
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{j.name}.{e}" for j in jobs for e in ("json", "srt"))
