@@ -63,29 +63,26 @@ def pass_function(model, task: str = "transcribe", language: str | None = None) 
 
 
 class SpeakerSource:
-    """The speaker page's microphone as a live source: :meth:`put` 16 kHz float32 chunks, then :meth:`end`."""
+    """The speaker page's microphone as a live source: :meth:`put` 16 kHz float32 chunks, then :meth:`end`.
+
+    Only the server's event loop puts chunks. The end may come twice (the connection's end, then the transcriber's
+    stop): the transcriber reads up to the first ``None``, so the second changes nothing."""
 
     def __init__(self) -> None:
         self.queue: queue_module.Queue = queue_module.Queue()
         self.samples_recorded = 0  # samples put on the queue
-        self._ended = False
-        self._lock = threading.Lock()
 
     def start(self) -> SpeakerSource:
         return self
 
     def put(self, chunk: np.ndarray) -> None:
-        with self._lock:
-            if not self._ended and len(chunk):
-                self.queue.put(np.asarray(chunk, np.float32))
-                self.samples_recorded += len(chunk)
+        if len(chunk):
+            self.queue.put(np.asarray(chunk, np.float32))
+            self.samples_recorded += len(chunk)
 
     def end(self) -> None:
         """No more audio in this take: the transcriber's last pass commits every word."""
-        with self._lock:
-            if not self._ended:
-                self._ended = True
-                self.queue.put(None)
+        self.queue.put(None)
 
     def clock(self) -> float:
         """Source seconds received so far."""
