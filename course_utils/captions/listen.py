@@ -47,7 +47,7 @@ def pass_function(model, task: str = "transcribe", language: str | None = None) 
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}.")
     if task == "translate" and not model.is_multilingual:
-        raise ValueError("--task translate needs a multilingual model (e.g. --model base), not an English-only .en one.")
+        raise ValueError("task='translate' needs a multilingual model (e.g. base), not an English-only .en one.")
     if task == "transcribe":
         return lambda audio, prompt: transcribe_buffer(model, audio, prompt, language)
 
