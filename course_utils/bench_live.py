@@ -32,7 +32,9 @@ from whisper.tokenizer import LANGUAGES
 from .audio import SAMPLE_RATE, load_audio
 from .cli import UsageError, reading_user_input
 from .data import clip
-from .live import CHUNK_S, DEFAULT_POLICY, POLICIES, LiveRun, Word, run_live, word_key
+from .live import (
+    CHUNK_S, DEFAULT_POLICY, POLICIES, LiveRun, LocalAgreementPolicy, Word, make_policy, run_live, word_key,
+)  # fmt: skip
 from .live.trace import plot_latency_cdf, plot_trace, read_trace, write_trace
 from .models import load_model
 from .transcribe import transcribe
@@ -91,16 +93,19 @@ def _wer(reference: str | None, hypothesis: str) -> float | None:
 def measure(
     audio: np.ndarray, reference: str | None, model_name: str = DEFAULT_MODEL, speed: float = 1.0,
     policy: str = DEFAULT_POLICY, chunk_s: float = CHUNK_S, language: str | None = None, model=None,
-    trace: str | os.PathLike | None = None,
+    trace: str | os.PathLike | None = None, trim_sentences: bool = True,
 ) -> dict:  # fmt: skip
     """Run the live pipeline on ``audio`` once and return every measurement (see the module's docstring).
     ``model``: the loaded ``model_name`` (loaded here when None). ``trace``: a file to write the per-pass
-    trace to (:func:`course_utils.live.trace.write_trace`)."""
+    trace to (:func:`course_utils.live.trace.write_trace`). ``trim_sentences``: False trims LocalAgreement's
+    buffer after whole segments only (as before notebook 05's trace of a stall)."""
     model = model if model is not None else load_model(model_name)
     timing = offline_words(model, audio, language)
     offline_text = "".join(w.text for w in timing).strip()
     started = time.monotonic()
-    run: LiveRun = run_live(model, audio, speed=speed, chunk_s=chunk_s, policy=policy, language=language)
+    agreement = policy == "agreement"
+    commit_policy = LocalAgreementPolicy(trim_sentences=trim_sentences) if agreement else make_policy(policy)
+    run: LiveRun = run_live(model, audio, speed=speed, chunk_s=chunk_s, policy=commit_policy, language=language)
     wall_s = time.monotonic() - started
     latencies = commit_latencies(run.committed, timing)
     if trace is not None:
@@ -125,7 +130,7 @@ def measure(
         "audio_s": round(len(audio) / SAMPLE_RATE, 2),
         "wall_s": round(wall_s, 1),
         "model": model_name,
-        "policy": policy,
+        "policy": policy if trim_sentences else f"{policy} (trimmed after whole segments only)",
         "speed": speed,
         "committed_text": run.text,
         "latencies_s": [round(x, 3) for x in latencies],
@@ -242,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
         choices=sorted(POLICIES),
         help=f"commit policy (default {DEFAULT_POLICY}: LocalAgreement-2; segment: whole phrases)",
     )
+    parser.add_argument("--trim", choices=("sentences", "segments"), default="sentences",
+                        help="where LocalAgreement trims its buffer: after committed sentences and segments "
+                             "(default), or after whole segments only (whisper_streaming's way)")  # fmt: skip
     parser.add_argument("--chunk", type=positive_float, metavar="SECONDS", default=CHUNK_S,
                         help=f"seconds per chunk (default {CHUNK_S})")  # fmt: skip
     parser.add_argument("--language", help="language code, e.g. en (default: detect, or English for .en models)")
@@ -269,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     trace = args.trace
     if args.plot and not trace:
         trace = Path(args.plot).with_suffix(".jsonl")
-    result = measure(audio, reference, args.model, args.speed, args.policy, args.chunk, args.language, model, trace)
+    result = measure(audio, reference, args.model, args.speed, args.policy, args.chunk, args.language, model, trace,
+                     args.trim == "sentences")  # fmt: skip
     if args.plot:
         save_plot(args.plot, result, read_trace(trace), audio_path.name)
     print(json.dumps(result) if args.json else table(result))

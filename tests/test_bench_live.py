@@ -70,7 +70,7 @@ def test_help_is_complete_plain_text(capsys):
     assert "--audio" in out and "--reference" in out and "--json" in out and "minus the time its end" in out
     assert "``" not in out and "The targets below" not in out
     assert "  commit latency p95 (s)         <= 4  (at --speed 1 only)" in out
-    assert "--trace FILE" in out and "--plot PNG" in out and "--clip ID" in out
+    assert "--trace FILE" in out and "--plot PNG" in out and "--clip ID" in out and "{sentences,segments}" in out
     assert out.rstrip().endswith("not checked (targets hold at --speed 1).")
 
 

@@ -237,24 +237,41 @@ def test_local_agreement_commits_an_overlong_buffer_even_without_agreement():
     assert decision.commit == [w for w in long_phrase if w.end <= 19.0]
     assert decision.commit + decision.tentative == long_phrase
     assert decision.forced == len(decision.commit)  # none of them agreed on: committed for the buffer's sake
-    assert decision.trim_to_s == 17.9  # the committed words of the last second (to 18.9 s) stay as context
-    whole_segments = LocalAgreementPolicy(max_buffer_s=20.0, tail_s=3.0, trim_words=False)
-    assert whole_segments.decide([long_phrase], 0.0, 22.0).trim_to_s == decision.commit[-1].end
+    assert decision.trim_to_s == decision.commit[-1].end
 
 
-def test_local_agreement_trims_between_words_keeping_a_second_of_context():
-    phrase = words(*[(f"w{i}", 0.3 * i, 0.3 * i + 0.25) for i in range(20)])  # 6 s said without a pause
+def sentences(*counts, word_s=0.3):
+    """Words said without a pause, in sentences of ``counts`` words each, every sentence's last word ending in "."."""
+    out, t = [], 0.0
+    for n, count in enumerate(counts):
+        for i in range(count):
+            out.append(Word(f" s{n}w{i}{'.' if i == count - 1 else ''}", t, t + word_s - 0.05))
+            t += word_s
+    return out
+
+
+def test_local_agreement_trims_after_a_committed_sentence_inside_a_segment():
+    phrase = sentences(5, 6, 9)  # 6 s, one segment: the speaker never stops
     policy = LocalAgreementPolicy()
     assert policy.decide([phrase[:12]], 0.0, 4.0).trim_to_s is None  # heard once: nothing agreed yet
     decision = policy.decide([phrase[:16]], 0.0, 5.0)
     assert decision.commit == phrase[:12] and decision.forced == 0
-    assert decision.trim_to_s == pytest.approx(2.35)  # end of w7, the last word ending 1 s before w11 does
-    decision = policy.decide([phrase[8:20]], 2.35, 6.0)  # the context words are heard again, not committed again
+    assert decision.trim_to_s == phrase[10].end  # after "s1w5.", the last committed sentence end
+    decision = policy.decide([phrase[11:20]], phrase[10].end, 6.0)  # "s2w0" heard again: not committed again
     assert decision.commit == phrase[12:16] and decision.tentative == phrase[16:20]
-    assert decision.trim_to_s == pytest.approx(3.55)  # the buffer moves on with the words: never a long one
-    whole_segments = LocalAgreementPolicy(trim_words=False)  # whisper_streaming's way: only after whole segments
+    assert decision.trim_to_s is None  # the third sentence is not over
+    whole_segments = LocalAgreementPolicy(trim_sentences=False)  # whisper_streaming's way: after whole segments
     whole_segments.decide([phrase[:12]], 0.0, 4.0)
     assert whole_segments.decide([phrase[:16]], 0.0, 5.0).trim_to_s is None  # the phrase is not over: it grows
+
+
+def test_local_agreement_never_trims_past_a_tentative_word():
+    phrase = sentences(3, 3)
+    shifted = [*phrase[:3], Word(phrase[3].text, phrase[2].end - 0.1, phrase[3].end), *phrase[4:]]
+    policy = LocalAgreementPolicy()
+    policy.decide([phrase[:3]], 0.0, 1.0)
+    decision = policy.decide([shifted], 0.0, 2.0)  # agreed on the first sentence; the next word overlaps its end
+    assert decision.commit == phrase[:3] and decision.trim_to_s == shifted[3].start
 
 
 def test_policies_trim_a_buffer_in_which_nothing_was_heard():
@@ -266,7 +283,7 @@ def test_policies_trim_a_buffer_in_which_nothing_was_heard():
 
 
 def test_local_agreement_commits_the_prefix_two_passes_agree_on():
-    policy = LocalAgreementPolicy(trim_words=False)
+    policy = LocalAgreementPolicy(trim_sentences=False)
     d1 = policy.decide([words(("and", 0.0, 0.4), ("so", 0.5, 0.8), ("my", 0.9, 1.0))], 0.0, 1.0)
     assert d1.commit == [] and keys(d1.tentative) == ["and", "so", "my"]
     d2 = policy.decide([words(("and", 0.0, 0.4), ("so", 0.5, 0.8), ("mine", 0.9, 1.2), ("fell", 1.3, 1.5))], 0, 1.5)
@@ -281,7 +298,7 @@ def test_local_agreement_commits_the_prefix_two_passes_agree_on():
 
 
 def test_local_agreement_after_a_trim_skips_committed_words_heard_again():
-    policy = LocalAgreementPolicy(trim_words=False)
+    policy = LocalAgreementPolicy(trim_sentences=False)
     policy.decide([words(("ask", 0.0, 0.3), ("not", 0.4, 0.9)), words(("what", 1.5, 1.8))], 0.0, 2.0)
     d = policy.decide(
         [words(("ask", 0.0, 0.3), ("not", 0.4, 0.9)), words(("what", 1.5, 1.8), ("you", 1.9, 2.2))], 0, 2.2
@@ -370,26 +387,27 @@ def test_live_loop_commits_every_word_once_and_receives_every_sample(policy):
     assert run.dropped_samples == 0 and run.summary()["dropped_samples"] == 0
 
 
-DENSE_SCRIPT = [(f"word{i}", 0.3 + 0.35 * i, 0.6 + 0.35 * i) for i in range(40)]  # 14 s without a pause
+# 14 s without a pause, in sentences of 8 words
+DENSE_SCRIPT = [(f"word{i}{'.' if i % 8 == 7 else ''}", 0.3 + 0.35 * i, 0.6 + 0.35 * i) for i in range(40)]
 
 
-@pytest.mark.parametrize("trim_words", [True, False])
-def test_dense_speech_commits_every_word_once_and_trimming_between_words_keeps_the_buffer_short(trim_words):
+@pytest.mark.parametrize("trim_sentences", [True, False])
+def test_dense_speech_commits_every_word_once_and_trimming_after_sentences_keeps_the_buffer_short(trim_sentences):
     audio = np.full(int(15 * SR), 0.1, np.float32)
     mic = live.SimulatedMicrophone(audio, chunk_s=0.5, speed=8)
     scripted = ScriptedWhisper(DENSE_SCRIPT)
-    policy = LocalAgreementPolicy(trim_words=trim_words)
+    policy = LocalAgreementPolicy(trim_sentences=trim_sentences)
     transcriber = live.LiveTranscriber(None, mic, policy, min_new_audio_s=0.25, transcribe_fn=scripted)
     scripted.buffer = transcriber.buffer
     transcriber.run()
-    assert keys(transcriber.committed) == [w for w, _, _ in DENSE_SCRIPT]  # each once, in order, none lost
+    assert keys(transcriber.committed) == [word_key(w) for w, _, _ in DENSE_SCRIPT]  # each once, in order
     assert transcriber.samples_received == mic.samples_recorded == len(audio)
     passes = transcriber.passes
     assert [w for p in passes for w in p.commit] == transcriber.committed  # the trace accounts for every word
     assert sum(p.committed for p in passes) == len(DENSE_SCRIPT)
     assert all(p.began_at_s <= p.ended_at_s and p.end_s == p.start_s + p.audio_s for p in passes)
-    if trim_words:
-        assert transcriber.max_buffer_s < 4  # the words not final yet, and a second of context
+    if trim_sentences:
+        assert transcriber.max_buffer_s < 6  # at most a sentence and the words not final yet
     else:
         assert transcriber.max_buffer_s > 10  # one long phrase: trimmed only once it is over
 

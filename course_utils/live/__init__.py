@@ -12,8 +12,8 @@ live transcription is a concurrency problem with two loops:
   prompt), and asks a commit policy (``policies``) which words are final: :class:`SegmentCommitPolicy` (whole
   phrases, once Whisper's segments show they have ended) or :class:`LocalAgreementPolicy` (the words two
   successive passes agree on; the default, as it commits within phrases and so sooner). Audio is trimmed off the
-  front of the buffer where a phrase has ended (segment) or a second before the last committed word
-  (agreement), which keeps the buffer short; absolute sample offsets keep the accounting exact.
+  front of the buffer where a phrase or (agreement) a committed sentence has ended, which keeps the buffer short;
+  absolute sample offsets keep the accounting exact.
 
 :class:`SpeechGate` (``gate``) keeps silence and music from turning into invented text, :class:`LiveDemo`
 (``display``) shows the result (committed words black, tentative words grey), :func:`to_srt` exports it, and

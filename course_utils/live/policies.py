@@ -15,7 +15,7 @@ PAUSE_S = 1.0  # seconds without words at the end of the buffer that show a phra
 MAX_BUFFER_S = 20.0  # seconds: past this the policy commits inside a phrase (Whisper sees 30 s at most)
 TAIL_S = 3.0  # seconds at the end of an overlong buffer left tentative when the policy must commit early
 KEEP_S = 2.0  # seconds of a buffer in which nothing was heard that are kept (a word may be starting)
-CONTEXT_S = 1.0  # seconds of committed words kept at the buffer's start when trimming between words
+SENTENCE_ENDS = (".", "?", "!")  # a committed word ending so ends a sentence: LocalAgreement trims after it
 DEDUP_WORDS = 5  # longest run of committed words looked for again at the start of a new pass
 DEFAULT_POLICY = "agreement"  # commits inside phrases: measured, the only one within 3 s of the speaker (notebook 05)
 
@@ -80,10 +80,13 @@ class SegmentCommitPolicy:
 
 class LocalAgreementPolicy:
     """LocalAgreement-2 (Machacek et al. 2023, whisper_streaming): commit the longest prefix of words on which
-    two successive passes agree. The buffer is trimmed where the committed words end (``trim_words``), so that
-    each pass transcribes only the words not final yet: a pass's time grows with the words it decodes, and in
-    dense speech a buffer trimmed only at the end of a whole segment (``trim_words=False``, whisper_streaming's
-    way) grows to ``max_buffer_s`` inside every long phrase, each pass slower than the last (notebook 05).
+    two successive passes agree. The buffer is trimmed after the last segment committed whole and, with
+    ``trim_sentences``, after the last committed word that ends a sentence (``SENTENCE_ENDS``). A pass's time grows
+    with the words it decodes: in dense speech Whisper's segments end only where the speaker stops, so a buffer
+    trimmed after whole segments only (``trim_sentences=False``, as whisper_streaming does by default) grows to
+    ``max_buffer_s`` inside every long phrase, each pass slower than the last (notebook 05 shows the trace).
+    Sentence ends are where the audio can be cut safely: cut inside a sentence, Whisper, prompted with the
+    sentence's first half, often skips or mishears its second.
 
     ``max_buffer_s``, ``tail_s`` and ``keep_s`` as in :class:`SegmentCommitPolicy`: a buffer longer than
     ``max_buffer_s`` has its words up to ``tail_s`` before its end committed, whether two passes agreed or not.
@@ -93,10 +96,10 @@ class LocalAgreementPolicy:
 
     def __init__(
         self, max_buffer_s: float = MAX_BUFFER_S, tail_s: float = TAIL_S, keep_s: float = KEEP_S,
-        trim_words: bool = True, context_s: float = CONTEXT_S,
+        trim_sentences: bool = True,
     ) -> None:  # fmt: skip
         self.max_buffer_s, self.tail_s, self.keep_s = max_buffer_s, tail_s, keep_s
-        self.trim_words, self.context_s = trim_words, context_s
+        self.trim_sentences = trim_sentences
         self.committed: list[Word] = []
         self.previous: list[Word] = []  # the last pass's words after the committed ones
 
@@ -114,16 +117,16 @@ class LocalAgreementPolicy:
             commit = _commit_before(words, commit, end_s - self.tail_s)
         self.committed += commit
         self.previous = words[len(commit) :]
-        if self.trim_words:
-            trim = _trim_keeping_context(self.committed, self.context_s)
-        else:
-            trim, done = None, 0
-            for segment in segments:  # trim after the last segment committed whole
-                done += len(segment)
-                if done <= len(commit):
-                    trim = segment[-1].end
-            if trim is None and commit and end_s - start_s > self.max_buffer_s:
-                trim = commit[-1].end
+        trim, done = None, 0
+        for segment in segments:  # trim after the last segment committed whole
+            done += len(segment)
+            if done <= len(commit):
+                trim = segment[-1].end
+        sentence_ends = [w.end for w in commit if w.text.rstrip().endswith(SENTENCE_ENDS)]
+        if self.trim_sentences and sentence_ends:
+            trim = max(sentence_ends[-1], trim or sentence_ends[-1])
+        if trim is None and commit and end_s - start_s > self.max_buffer_s:
+            trim = commit[-1].end
         if trim is not None and self.previous:
             trim = min(trim, self.previous[0].start)
         return Decision(commit, list(self.previous), trim, len(commit) - agreed)
@@ -157,16 +160,6 @@ def _trim_after(commit: Sequence[Word], tentative: Sequence[Word]) -> float | No
     if not commit:
         return None
     return min(commit[-1].end, tentative[0].start) if tentative else commit[-1].end
-
-
-def _trim_keeping_context(committed: Sequence[Word], context_s: float) -> float | None:
-    """Where to cut the buffer so that it keeps the committed words of the last ``context_s`` seconds: the end
-    of the last committed word that ends ``context_s`` or more before the last one does (None: none does).
-    Cut right at the last committed word, the next word's start is often cut too and misheard."""
-    if not committed:
-        return None
-    until_s = committed[-1].end - context_s
-    return next((w.end for w in reversed(committed) if w.end <= until_s), None)
 
 
 def _keep_last(start_s: float, end_s: float, keep_s: float) -> float | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..audio import SAMPLE_RATE
-from .policies import DEFAULT_POLICY
+from .policies import DEFAULT_POLICY, CommitPolicy
 from .sources import CHUNK_S, STOP_TIMEOUT_S, QueueSource, SimulatedMicrophone
 from .transcriber import LiveTranscriber, Pass
 from .whisper_pass import warm_up
@@ -72,8 +72,8 @@ class LiveRun:
 
 
 def run_live(
-    model, audio: str | np.ndarray, *, speed: float = 1.0, chunk_s: float = CHUNK_S, policy: str = DEFAULT_POLICY,
-    language: str | None = None,
+    model, audio: str | np.ndarray, *, speed: float = 1.0, chunk_s: float = CHUNK_S,
+    policy: CommitPolicy | str = DEFAULT_POLICY, language: str | None = None,
 ) -> LiveRun:  # fmt: skip
     """Play ``audio`` through a :class:`SimulatedMicrophone` into a :class:`LiveTranscriber`, threads and a
     queue, until the audio is over; returns the measured :class:`LiveRun`."""
