@@ -174,6 +174,14 @@ def print_table(rows: list[dict]) -> None:
         print(f"{model}: batch 8 gives {speedup:.2f}x the throughput of batch 1 (target {TARGET_SPEEDUP}x: {verdict})")
 
 
+def write_rows(path: Path, rows: list[dict]) -> None:
+    """Write the measured rows as a CSV with COLUMNS."""
+    with path.open("w", newline="") as file:
+        writer = csv.DictWriter(file, COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course_utils bench-batch", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
@@ -205,9 +213,6 @@ def main(argv: list[str] | None = None) -> int:
             print(done.stderr.rstrip(), file=sys.stderr)
             return done.returncode
         rows += json.loads(done.stdout.strip().splitlines()[-1])
-    with (out / "throughput.csv").open("w", newline="") as file:
-        writer = csv.DictWriter(file, COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+        write_rows(out / "throughput.csv", rows)  # after each model: a run stopped later keeps the models done
     print_table(rows)
     return 0
