@@ -37,8 +37,8 @@ def cross_attention(model: whisper.Whisper, mel: torch.Tensor, tokens: list[int]
     """
     expected = (model.dims.n_mels, N_FRAMES)
     if tuple(mel.shape) != expected:
-        raise ValueError(f"mel has shape {tuple(mel.shape)}, expected {expected}: one 30 s window, "
-                         "made with whisper.log_mel_spectrogram(whisper.pad_or_trim(audio), model.dims.n_mels)")  # fmt: skip
+        raise ValueError(f"mel has shape {tuple(mel.shape)}, expected {expected}: one 30 s window, made with "
+                         "whisper.log_mel_spectrogram(whisper.pad_or_trim(audio), model.dims.n_mels)")  # fmt: skip
     tokens = torch.as_tensor(tokens, device=model.device)
     scores: list[torch.Tensor | None] = [None] * model.dims.n_text_layer
 
@@ -148,18 +148,18 @@ def token_labels(tokenizer: Tokenizer, tokens: list[int]) -> list[str]:
     return [tokenizer.decode_with_timestamps([token]).strip() or repr(tokenizer.decode([token])) for token in tokens]
 
 
-def plot_attention(ax: Axes, weights: torch.Tensor, labels: list[str], title: str,
-                   n_frames: int | None = None) -> None:  # fmt: skip
+def plot_attention(ax: Axes, weights: torch.Tensor, labels: list[str], title: str, n_frames: int | None = None,
+                   value_label: str = "attention weight") -> None:  # fmt: skip
     """A tokens x time heatmap of ``weights`` (tokens, frames of 20 ms) on ``ax``: time in seconds, tokens as words.
 
-    Shows the first ``n_frames`` frames (all when None).
+    Shows the first ``n_frames`` frames (all when None); ``value_label`` names the colour bar.
     """
     weights = np.asarray(weights)[:, :n_frames]
     image = ax.imshow(weights, aspect="auto", interpolation="nearest", cmap="magma",
                       extent=(0, weights.shape[1] * FRAME_S, len(labels) - 0.5, -0.5))  # fmt: skip
     ax.set_yticks(range(len(labels)), labels, fontsize=7)
     ax.set(title=title, xlabel="time (s)", ylabel="token")
-    ax.figure.colorbar(image, ax=ax, pad=0.01)
+    ax.figure.colorbar(image, ax=ax, pad=0.01, label=value_label)
 
 
 def plot_heads(attention: torch.Tensor, heads: torch.Tensor, n_frames: int, title: str) -> Figure:

@@ -124,6 +124,7 @@ def test_plots_have_titles_and_axes_with_units(tokenizer) -> None:
     fig, ax = plt.subplots()
     inside.plot_attention(ax, attention[0, 0], labels, "one head", n_frames=100)
     assert ax.get_title() == "one head" and ax.get_xlabel() == "time (s)" and ax.get_ylabel() == "token"
+    assert fig.axes[-1].get_ylabel() == "attention weight"  # the colour bar
     assert ax.get_xlim() == pytest.approx((0, 100 * inside.FRAME_S))
     assert [tick.get_text() for tick in ax.get_yticklabels()] == labels
     grid = inside.plot_heads(attention, torch.tensor([[1, 2]]), 100, "all heads")

@@ -59,7 +59,8 @@ def check_positional_embedding(positional_embedding: Callable[[int, int], torch.
             return not_yet(problem)
         expected = sinusoids(length, channels)
         if got.shape != expected.shape:
-            return not_yet(f"Expected shape {tuple(expected.shape)} for ({length}, {channels}), got {tuple(got.shape)}.")
+            return not_yet(f"Expected shape {tuple(expected.shape)} for ({length}, {channels}), "
+                           f"got {tuple(got.shape)}.")
         if torch.allclose(got, expected, atol=1e-3):
             continue
         half = channels // 2
@@ -105,8 +106,8 @@ def head_start_errors() -> np.ndarray:
     tokenizer = get_tokenizer(model.is_multilingual, language="en", task="transcribe")
     text_tokens = tokenizer.encode(" " + clip(HEAD_CLIP).transcript)
     mel = whisper.log_mel_spectrogram(whisper.pad_or_trim(audio), model.dims.n_mels)
-    reference = [timing.start for timing in
-                 whisper.timing.find_alignment(model, tokenizer, text_tokens, mel, len(audio) // HOP_LENGTH)]  # fmt: skip
+    alignment = whisper.timing.find_alignment(model, tokenizer, text_tokens, mel, len(audio) // HOP_LENGTH)
+    reference = [timing.start for timing in alignment]
     tokens = [*tokenizer.sot_sequence, tokenizer.no_timestamps, *text_tokens, tokenizer.eot]
     attention = inside.cross_attention(model, mel, tokens)
     n_frames = len(audio) // HOP_LENGTH // 2
@@ -122,7 +123,7 @@ def head_start_errors() -> np.ndarray:
 def check_best_head(answer: tuple[int, int] | None) -> None:
     """Exercise 4: the (layer, head) of tiny.en whose word starts on JFK lie closest to Whisper's."""
     if answer is None:
-        return not_yet("Set `best_head` to a (layer, head) pair, for example (2, 3).")
+        return not_yet("Set `best_head` to a pair of whole numbers, (layer, head), as in `model.alignment_heads`.")
     errors = head_start_errors()
     try:
         layer, head = (int(n) for n in answer)
@@ -138,6 +139,7 @@ def check_best_head(answer: tuple[int, int] | None) -> None:
     if (head, layer) == best:
         return not_yet("Layer first, then head.")
     if (layer, head) == np.unravel_index(errors.argmax(), errors.shape):
-        return not_yet("That is the head whose word starts lie farthest from Whisper's: look for the smallest distance.")
+        return not_yet("That is the head whose word starts lie farthest from Whisper's: look for the smallest "
+                       "distance.")
     return not_yet(f"Layer {layer}, head {head}: its word starts lie {errors[layer, head]:.2f} s from Whisper's on "
                    "average; another head does better.")  # fmt: skip
