@@ -73,13 +73,14 @@ class WindowDecoder:
 
 def decoding_resources() -> dict:
     """``map_batches`` arguments for the actor pool on the cluster Ray is connected to: one actor per GPU, or
-    one per CPUS_PER_ACTOR CPUs (at least one)."""
+    one per CPUS_PER_ACTOR CPUs (at least one). ``compute`` sets the pool's size (``concurrency=`` before Ray 2.51)."""
     import ray
 
     gpus = int(ray.cluster_resources().get("GPU", 0))
     if gpus:
-        return {"concurrency": gpus, "num_gpus": 1}
-    return {"concurrency": max(1, int(ray.cluster_resources().get("CPU", 1)) // CPUS_PER_ACTOR), "num_cpus": 1}
+        return {"compute": ray.data.ActorPoolStrategy(size=gpus), "num_gpus": 1}
+    actors = max(1, int(ray.cluster_resources().get("CPU", 1)) // CPUS_PER_ACTOR)
+    return {"compute": ray.data.ActorPoolStrategy(size=actors), "num_cpus": 1}
 
 
 def start_ray(address: str | None = None) -> bool:
@@ -106,7 +107,7 @@ def transcribe_files_on_ray(jobs: list[Job], model: str, batch_size: int = 8, la
     try:
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False  # transcribe-batch shows its own
-        logging.getLogger("ray.data").setLevel(logging.WARNING)
+        logging.getLogger("ray.data").setLevel(logging.ERROR)  # no execution plans and progress lines on stderr
         n_mels = 128 if model in LARGE_V3 else 80
         recordings = ray.data.from_items([{"name": j.name, "path": str(j.path)} for j in jobs],
                                          override_num_blocks=len(jobs))  # fmt: skip
