@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from whisper.audio import FRAMES_PER_SECOND, HOP_LENGTH
 
 from .audio import SAMPLE_RATE
 from .data import DATA_DIR
@@ -141,15 +142,15 @@ def find_speech(audio: np.ndarray, pad_s: float = VAD_PAD_S, join_s: float = VAD
     torch.set_num_threads(threads)
     found = get_speech_timestamps(torch.from_numpy(np.ascontiguousarray(audio, np.float32)), _VAD,
                                   sampling_rate=SAMPLE_RATE)  # fmt: skip
-    total_s = len(audio) / SAMPLE_RATE
-    regions: list[list[float]] = []
+    total_s = len(audio) // HOP_LENGTH / FRAMES_PER_SECOND  # whole mel frames: a clip_timestamps end past the
+    regions: list[list[float]] = []  # last frame makes model.transcribe loop forever on an empty window
     for stretch in found:
         start, end = max(0.0, stretch["start"] / SAMPLE_RATE - pad_s), min(total_s, stretch["end"] / SAMPLE_RATE + pad_s)
         if regions and start - regions[-1][1] < join_s:
             regions[-1][1] = end
         else:
             regions.append([start, end])
-    return [(round(a, 2), round(b, 2)) for a, b in regions]
+    return [(round(a, 2), math.floor(b * FRAMES_PER_SECOND) / FRAMES_PER_SECOND) for a, b in regions]
 
 
 def gate_keeps(segment: dict, gate: SpeechGate | None = None) -> bool:
