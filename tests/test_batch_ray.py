@@ -26,17 +26,28 @@ from ray.cluster_utils import Cluster  # noqa: E402
 CLIPS = ("librivox_2", "librivox_5", "librivox_3")  # 3 to 5 s of real speech each
 NODE_CPUS = 2  # logical CPUs of each node: one decoding actor per node (CPUS_PER_ACTOR)
 KILL_WAIT_S = 240  # give up waiting for the first finished file after this long
+STARTS = 2  # tries at starting the cluster
 
 
 @pytest.fixture(scope="module")
 def two_nodes():
-    """A head node and a worker node, each its own raylet and object store, and this process connected."""
+    """A head node and a worker node, each its own raylet and object store, and this process connected. A busy
+    machine can be too slow for a node's agents to start in Ray's time limit: the start is tried up to STARTS times
+    (the first try also brings Ray's files into the page cache)."""
     node = {"num_cpus": NODE_CPUS, "object_store_memory": OBJECT_STORE_BYTES}
-    cluster = Cluster(initialize_head=True, head_node_args={**node, "include_dashboard": False})
+    for attempt in range(1, STARTS + 1):
+        cluster = Cluster()
+        try:
+            cluster.add_node(**node, include_dashboard=False)
+            cluster.add_node(**node)
+            cluster.wait_for_nodes()
+            break
+        except Exception:
+            cluster.shutdown()
+            if attempt == STARTS:
+                raise
+    ray.init(address=cluster.address, log_to_driver=False, logging_level=logging.WARNING)
     try:
-        cluster.add_node(**node)
-        cluster.wait_for_nodes()
-        ray.init(address=cluster.address, log_to_driver=False, logging_level=logging.WARNING)
         yield cluster
     finally:
         ray.shutdown()
