@@ -105,9 +105,10 @@ def _load_worker_model(name: str) -> None:
 def run_sound(name: str, sound: Sound, cures: list[str]) -> tuple[list[Row], list[dict]]:
     """The cures that transcribe, on one sound, with the loaded model: its rows and Whisper's plain segments."""
     audio = load_audio(sound.path)
-    rows, plain = [], []
-    for cure in ["whisper"] + [c for c in cures if c not in FILTERS and c != "whisper"]:
-        if cure in SAME_WITHOUT_TEXT and not plain:
+    rows, plain = [], None
+    needs_plain = "whisper" in cures or any(c in FILTERS or c in SAME_WITHOUT_TEXT for c in cures)
+    for cure in ["whisper"] * needs_plain + [c for c in cures if c not in FILTERS and c != "whisper"]:
+        if cure in SAME_WITHOUT_TEXT and plain == []:
             segments = []  # no window had text: no prompt to carry, no segment to check, the same run again
         else:
             segments = whisper_segments(_MODEL, audio, cure, sound.language)
@@ -131,7 +132,8 @@ def measure_model(name: str, sounds: list[Sound], cures: list[str], jobs: int, b
             rows += sound_rows
             bar.set_description(f"{name}: {futures[future].id}")
             bar.update(len(sound_rows))
-    phrases = tuple(p for p, _ in count_phrases([kept_text(plain[s.id]) for s in sounds if s.kind in NONSPEECH_KINDS]))
+    phrases = tuple(p for p, _ in count_phrases([kept_text(plain[s.id] or []) for s in sounds
+                                                 if s.kind in NONSPEECH_KINDS]))  # fmt: skip
     for sound in sounds:
         audio = load_audio(sound.path)
         for cure in [c for c in cures if c in FILTERS]:
@@ -184,6 +186,8 @@ def summarize(rows: list[Row]) -> list[dict]:
     for model in dict.fromkeys(r.model for r in rows):
         for cure in dict.fromkeys(r.cure for r in rows):
             mine = [r for r in rows if r.model == model and r.cure == cure]
+            if not mine:
+                continue
             silent = [r for r in mine if r.kind in NONSPEECH_KINDS]
             gapped = [r for r in mine if r.kind.startswith("speech+")]
             clean = [r for r in mine if r.kind == "speech"]
@@ -229,11 +233,11 @@ def plot_rates(table: list[dict], axes=None):
     y = np.arange(len(cures))
     for m, model in enumerate(models):
         entries = {e["cure"]: e for e in table if e["model"] == model}
-        rates = [entries[c].get("nonspeech", {}) for c in cures]
+        rates = [entries.get(c, {}).get("nonspeech", {}) for c in cures]
         values = [r.get("rate", np.nan) for r in rates]
         errors = [[v - r.get("low", v) for v, r in zip(values, rates)], [r.get("high", v) - v for v, r in zip(values, rates)]]
         axes[0].barh(y + m * width, values, width, xerr=errors, label=model, color=f"C{m}", capsize=2)
-        axes[1].barh(y + m * width, [entries[c].get("clean_wer", np.nan) for c in cures], width, color=f"C{m}",
+        axes[1].barh(y + m * width, [entries.get(c, {}).get("clean_wer", np.nan) for c in cures], width, color=f"C{m}",
                      label=model)  # fmt: skip
     for ax in axes:
         ax.set_yticks(y + width * (len(models) - 1) / 2, cures)
@@ -284,10 +288,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--manifest", type=Path, default=NONSPEECH_MANIFEST,
                         help="CSV with id, file and transcript (blank where nothing is said), paths relative to its "
                              "folder (default: data/nonspeech.csv, plus the bundled English speech)")  # fmt: skip
+    parser.add_argument("--cures", default=",".join(CURES), help=f"comma-separated cures (default all: {','.join(CURES)})")
     parser.add_argument("--jobs", type=int, default=1, help="clips transcribed at once, one process each (default 1)")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs}: give 1 or more processes.")
+    cures = [c.strip() for c in args.cures.split(",") if c.strip()]
+    unknown = [c for c in cures if c not in CURES]
+    if unknown or not cures:
+        raise UsageError(f"--cures {args.cures}: unknown or none; choose from {', '.join(CURES)}.")
     with reading_user_input():
         names = model_names(args.models)
         check_models(names)
@@ -297,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.manifest.resolve() == NONSPEECH_MANIFEST.resolve():
             sounds += clean_speech()
         args.out.mkdir(parents=True, exist_ok=True)
-    rows = benchmark(sounds, names, jobs=args.jobs)
+    rows = benchmark(sounds, names, cures, jobs=args.jobs)
     write_csv(rows, args.out / "hallucination.csv")
     table = summarize(rows)
     write_rates(table, args.out / "rates.csv")

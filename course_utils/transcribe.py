@@ -13,14 +13,19 @@ The kit stays silent where nobody speaks (notebooks/08_hallucinations.ipynb). Wh
 "you" over silence and loop on invented sentences after speech ends; so by default ``transcribe``
 
 1. finds the speech with Silero VAD (:func:`course_utils.hallucination.find_speech`, a small trained network
-   shipped in the ``silero-vad`` pip package) and gives Whisper only those stretches (``clip_timestamps``);
-   audio in which it finds none gives no segments at all;
+   shipped in the ``silero-vad`` pip package) and gives Whisper only those stretches (``clip_timestamps``;
+   speech within 1 s of either end of the audio reaches that end, so clean speech is heard as before); audio
+   in which it finds none gives no segments at all;
 2. decodes each window without the previous window's text as its prompt (``condition_on_previous_text=False``),
    so that one invented sentence does not carry into the next window;
 3. drops a segment whose ``no_speech_prob`` is above 0.6 however confident its words (Whisper keeps it when
    ``avg_logprob`` is above -1: the confident "Thank you.").
 
-Measured on the sounds of data/nonspeech.csv and the bundled English speech: see results/hallucination/.
+Measured by ``python -m course_utils bench-hallucination`` (results/hallucination/): tiny.en wrote words on
+11/33 sounds without speech of data/nonspeech.csv with Whisper's defaults and on 0/33 with these (95 % interval
+0 to 10 %), base on 0/33; mean WER of speech followed by silence, applause or music or
+with a long gap 9.7 % with Whisper's defaults and 9.9 % with these (tiny.en; base 0.4 %);
+clean English speech 7.4 % and 7.4 % (tiny.en; base 0.7 %).
 
 ``plain=True`` gives ``model.transcribe``'s own defaults instead (and options given by name always win).
 """
