@@ -18,6 +18,7 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
     (["--models", " , ", "--out", "OUT"], "--models names no model"),
     (["--manifest", "nothing.csv", "--out", "OUT"], "--manifest nothing.csv: no such file"),
     (["--jobs", "0", "--out", "OUT"], "--jobs 0: give 1 or more"),
+    (["--cures", "kit,magic", "--out", "OUT"], "--cures kit,magic: unknown or none"),
 ])  # fmt: skip
 def test_bad_input_is_one_line_and_exit_status_2(tmp_path, capsys, args, message):
     status, out, err = run(capsys, *[str(tmp_path / "out") if a == "OUT" else a for a in args])
