@@ -8,18 +8,8 @@ import whisper
 
 import course_utils as cu
 from course_utils.exercises import nb00, nb01, nb02
-from course_utils.exercises.feedback import CORRECT, NOT_YET
-
-
-def said(capsys: pytest.CaptureFixture) -> str:
-    """What the checker printed: one line that starts with "Correct!" or "Not yet."."""
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1 and out.startswith((CORRECT, NOT_YET)), out
-    return out
-
-
-def passes(capsys: pytest.CaptureFixture) -> bool:
-    return said(capsys).startswith(CORRECT)
+from course_utils.exercises.feedback import NOT_YET
+from checker_output import passes, printed
 
 
 # Notebook 00, exercise 1: SRT times.
@@ -61,7 +51,7 @@ def test_srt_time_right_answer_passes(capsys: pytest.CaptureFixture) -> None:
 
 def test_srt_time_placeholder_gets_the_gentle_hint(capsys: pytest.CaptureFixture) -> None:
     nb00.check_srt_time(lambda seconds: "00:00:00,000")
-    assert "same text for every time" in said(capsys)
+    assert "same text for every time" in printed(capsys)
 
 
 @pytest.mark.parametrize(
@@ -78,7 +68,7 @@ def test_srt_time_placeholder_gets_the_gentle_hint(capsys: pytest.CaptureFixture
 )
 def test_srt_time_wrong_answers_are_rejected(capsys: pytest.CaptureFixture, wrong, hint: str) -> None:
     nb00.check_srt_time(wrong)
-    out = said(capsys)
+    out = printed(capsys)
     assert out.startswith(NOT_YET) and hint in out
 
 
@@ -100,17 +90,17 @@ def test_librivox_transcript_of_tiny_en_passes(capsys: pytest.CaptureFixture, ti
 @pytest.mark.parametrize("placeholder", ["", "   ", None])
 def test_librivox_transcript_placeholder_gets_the_gentle_hint(capsys: pytest.CaptureFixture, placeholder) -> None:
     nb00.check_librivox_transcript(placeholder)
-    assert "Set `my_text`" in said(capsys)
+    assert "Set `my_text`" in printed(capsys)
 
 
 def test_librivox_transcript_wrong_answers_are_rejected(capsys: pytest.CaptureFixture) -> None:
     nb00.check_librivox_transcript(cu.clip("jfk").transcript)
-    assert "transcript of the clip 'jfk'" in said(capsys)
+    assert "transcript of the clip 'jfk'" in printed(capsys)
     words = cu.clip("librivox_1").transcript.split()
     nb00.check_librivox_transcript(" ".join(words[: len(words) // 2]))  # half the clip
-    assert said(capsys).startswith(NOT_YET)
+    assert printed(capsys).startswith(NOT_YET)
     nb00.check_librivox_transcript({"text": cu.clip("librivox_1").transcript})
-    assert "result['text']" in said(capsys)
+    assert "result['text']" in printed(capsys)
 
 
 # Notebook 01: counting samples, the resampling factor, a recording's length.
@@ -124,7 +114,7 @@ def test_samples_right_answer_passes(capsys: pytest.CaptureFixture) -> None:
 @pytest.mark.parametrize(("wrong", "hint"), [(None, "Set `answer`"), (3 * 44_100, "44.1 kHz"), (47_999, "Samples =")])
 def test_samples_wrong_answers_are_rejected(capsys: pytest.CaptureFixture, wrong, hint: str) -> None:
     nb01.check_samples(wrong)
-    out = said(capsys)
+    out = printed(capsys)
     assert out.startswith(NOT_YET) and hint in out
 
 
@@ -138,7 +128,7 @@ def test_resample_ratio_right_answer_passes(capsys: pytest.CaptureFixture) -> No
 )
 def test_resample_ratio_wrong_answers_are_rejected(capsys: pytest.CaptureFixture, wrong, hint: str) -> None:
     nb01.check_resample_ratio(wrong)
-    out = said(capsys)
+    out = printed(capsys)
     assert out.startswith(NOT_YET) and hint in out
 
 
@@ -164,7 +154,7 @@ def test_recording_length_right_answer_passes(capsys: pytest.CaptureFixture) -> 
 )
 def test_recording_length_wrong_answers_are_rejected(capsys: pytest.CaptureFixture, seconds, samples, hint) -> None:
     nb01.check_recording_length(seconds, samples)
-    out = said(capsys)
+    out = printed(capsys)
     assert out.startswith(NOT_YET) and hint in out
 
 
@@ -181,7 +171,7 @@ def test_frame_count_right_answer_passes(capsys: pytest.CaptureFixture) -> None:
 @pytest.mark.parametrize(("wrong", "hint"), [(None, "Set `answer`"), (251, "drops the last one"), (249, "every 160")])
 def test_frame_count_wrong_answers_are_rejected(capsys: pytest.CaptureFixture, wrong, hint: str) -> None:
     nb02.check_frame_count(wrong)
-    out = said(capsys)
+    out = printed(capsys)
     assert out.startswith(NOT_YET) and hint in out
 
 
@@ -196,7 +186,7 @@ def test_clamp_and_scale_right_answer_passes(capsys: pytest.CaptureFixture) -> N
 
 def test_clamp_and_scale_placeholder_gets_the_gentle_hint(capsys: pytest.CaptureFixture) -> None:
     nb02.check_clamp_and_scale(lambda log_spec: log_spec)
-    assert "returns its input unchanged" in said(capsys)
+    assert "returns its input unchanged" in printed(capsys)
 
 
 @pytest.mark.parametrize(
@@ -214,7 +204,7 @@ def test_clamp_and_scale_placeholder_gets_the_gentle_hint(capsys: pytest.Capture
 )
 def test_clamp_and_scale_wrong_answers_are_rejected(capsys: pytest.CaptureFixture, wrong, hint: str) -> None:
     nb02.check_clamp_and_scale(wrong)
-    out = said(capsys)
+    out = printed(capsys)
     assert out.startswith(NOT_YET) and hint in out
 
 
@@ -236,5 +226,5 @@ def test_telephone_bands_wrong_answers_are_rejected(capsys: pytest.CaptureFixtur
     right = telephone_bands_right()
     wrong = {None: None, "rest": 80 - right}.get(offset, right + offset if isinstance(offset, int) else None)
     nb02.check_telephone_bands(wrong)
-    out = said(capsys)
+    out = printed(capsys)
     assert out.startswith(NOT_YET) and hint in out

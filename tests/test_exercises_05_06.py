@@ -7,19 +7,8 @@ import pytest
 
 from course_utils.audio import SAMPLE_RATE
 from course_utils.exercises import nb05, nb06
-from course_utils.exercises.feedback import CORRECT, NOT_YET
 from course_utils.live.sources import CHUNK_S, DEVICE_BUFFER_S
-
-
-def said(capsys, check, answer) -> str:
-    check(answer)
-    out = capsys.readouterr().out.strip()
-    assert out.startswith((CORRECT, NOT_YET)) and out.count("\n") == 0, out
-    return out
-
-
-def accepts(capsys, check, answer) -> bool:
-    return said(capsys, check, answer).startswith(CORRECT)
+from checker_output import accepts, said
 
 
 # -- Notebook 05 ---------------------------------------------------------------------------------------------

@@ -7,18 +7,8 @@ import pytest
 import torch
 
 from course_utils.exercises import nb07
-from course_utils.exercises.feedback import CORRECT, NOT_YET
-
-
-def said(capsys: pytest.CaptureFixture) -> str:
-    """What the checker printed: one line that starts with "Correct!" or "Not yet."."""
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1 and out.startswith((CORRECT, NOT_YET)), out
-    return out
-
-
-def passes(capsys: pytest.CaptureFixture) -> bool:
-    return said(capsys).startswith(CORRECT)
+from course_utils.exercises.feedback import NOT_YET
+from checker_output import passes, printed
 
 
 # Exercise 1: encoder frames for 7.5 s.
@@ -36,7 +26,7 @@ def test_encoder_frames_right_answer_passes(capsys: pytest.CaptureFixture) -> No
 )
 def test_encoder_frames_wrong_answers_are_rejected(capsys: pytest.CaptureFixture, answer, hint: str) -> None:
     nb07.check_encoder_frames(answer)
-    out = said(capsys)
+    out = printed(capsys)
     assert out.startswith(NOT_YET) and hint in out
 
 
@@ -85,7 +75,7 @@ def test_positional_embedding_right_answer_passes(capsys: pytest.CaptureFixture)
 )
 def test_positional_embedding_wrong_answers_are_rejected(capsys: pytest.CaptureFixture, wrong, hint: str) -> None:
     nb07.check_positional_embedding(wrong)
-    out = said(capsys)
+    out = printed(capsys)
     assert out.startswith(NOT_YET) and hint in out
 
 
@@ -110,7 +100,7 @@ def test_causal_mask_right_answer_passes(capsys: pytest.CaptureFixture) -> None:
 )
 def test_causal_mask_wrong_answers_are_rejected(capsys: pytest.CaptureFixture, wrong, hint: str) -> None:
     nb07.check_causal_mask(wrong)
-    out = said(capsys)
+    out = printed(capsys)
     assert out.startswith(NOT_YET) and hint in out
 
 
@@ -140,5 +130,5 @@ def test_best_head_wrong_answers_are_rejected(capsys: pytest.CaptureFixture) -> 
         if answer == best:  # a square case where swapping gives the same head: nothing to test
             continue
         nb07.check_best_head(answer)
-        out = said(capsys)
+        out = printed(capsys)
         assert out.startswith(NOT_YET) and hint in out, (answer, out)

@@ -7,16 +7,13 @@ import pytest
 
 from course_utils.exercises import nb08
 from course_utils.hallucination import wilson_interval
-
-
-def said(capsys) -> str:
-    return capsys.readouterr().out.strip()
+from checker_output import printed
 
 
 def test_interval_right_answer_passes_and_wrong_ones_are_rejected(capsys):
     low, high = (100 * x for x in wilson_interval(nb08.SILENT_HITS, nb08.SILENT_TRIALS))
     nb08.check_interval((low, high))
-    assert said(capsys).startswith("Correct!")
+    assert printed(capsys).startswith("Correct!")
     p, n = nb08.SILENT_HITS / nb08.SILENT_TRIALS, nb08.SILENT_TRIALS
     half = 1.959964 * math.sqrt(p * (1 - p) / n)
     wrong = {
@@ -28,17 +25,17 @@ def test_interval_right_answer_passes_and_wrong_ones_are_rejected(capsys):
     }
     for answer, hint in wrong.items():
         nb08.check_interval(answer)
-        out = said(capsys)
+        out = printed(capsys)
         assert out.startswith("Not yet.") and hint in out, (answer, out)
     nb08.check_interval(None)
-    assert said(capsys) == "Not yet. Set interval = (low, high): the two ends of the interval, in %."
+    assert printed(capsys) == "Not yet. Set interval = (low, high): the two ends of the interval, in %."
     nb08.check_interval("twenty")
-    assert said(capsys).startswith("Not yet.")
+    assert printed(capsys).startswith("Not yet.")
 
 
 def test_skip_rule_right_function_passes_and_wrong_ones_are_rejected(capsys):
     nb08.check_skip_rule(lambda s: s["no_speech_prob"] > 0.6 and s["avg_logprob"] < -1.0)
-    assert said(capsys).startswith("Correct!")
+    assert printed(capsys).startswith("Correct!")
     wrong = {
         (lambda s: s["no_speech_prob"] > 0.6 or s["avg_logprob"] < -1.0): "'and', not 'or'",
         (lambda s: s["no_speech_prob"] > 0.6): "no-speech test alone",
@@ -47,24 +44,24 @@ def test_skip_rule_right_function_passes_and_wrong_ones_are_rejected(capsys):
     }
     for function, hint in wrong.items():
         nb08.check_skip_rule(function)
-        out = said(capsys)
+        out = printed(capsys)
         assert out.startswith("Not yet.") and hint in out, out
     nb08.check_skip_rule(None)
-    assert said(capsys).startswith("Not yet. Write a function")
+    assert printed(capsys).startswith("Not yet. Write a function")
     nb08.check_skip_rule(0.6)
-    assert said(capsys).startswith("Not yet. skips must be a function")
+    assert printed(capsys).startswith("Not yet. skips must be a function")
 
 
 @pytest.mark.parametrize("answer, hint", [(12, "every word written"), (2, "more than once"), (0.4, "not a rate"),
                                           (5, "Align"), ("many", "whole number")])  # fmt: skip
 def test_invented_wrong_counts_are_rejected(capsys, answer, hint):
     nb08.check_invented(answer)
-    out = said(capsys)
+    out = printed(capsys)
     assert out.startswith("Not yet.") and hint in out
 
 
 def test_invented_right_count_passes(capsys):
     nb08.check_invented(4)
-    assert said(capsys).startswith("Correct! 4 words")
+    assert printed(capsys).startswith("Correct! 4 words")
     nb08.check_invented(None)
-    assert said(capsys).startswith("Not yet. Set invented")
+    assert printed(capsys).startswith("Not yet. Set invented")

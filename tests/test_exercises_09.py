@@ -7,18 +7,7 @@ import math
 
 from course_utils.batch.cost import break_even_hours
 from course_utils.exercises import nb09
-from course_utils.exercises.feedback import CORRECT, NOT_YET
-
-
-def said(capsys, check, answer) -> str:
-    check(answer)
-    out = capsys.readouterr().out.strip()
-    assert out.startswith((CORRECT, NOT_YET)) and out.count("\n") == 0, out
-    return out
-
-
-def accepts(capsys, check, answer) -> bool:
-    return said(capsys, check, answer).startswith(CORRECT)
+from checker_output import accepts, said
 
 
 def test_batches(capsys):

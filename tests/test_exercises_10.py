@@ -7,33 +7,27 @@ import pytest
 
 from course_utils.exercises import nb10
 from course_utils.exercises.feedback import CORRECT, NOT_YET
-
-
-def verdict(capsys, check, answer) -> str:
-    check(answer)
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1, out
-    return out
+from checker_output import said
 
 
 def test_poll_wait(capsys):
     assert nb10.mean_poll_wait_ms() == 250
-    assert verdict(capsys, nb10.check_poll_wait, 250).startswith(CORRECT)
+    assert said(capsys, nb10.check_poll_wait, 250).startswith(CORRECT)
     for wrong in (None, "soon", 500, 0.25, 125, 1000):
-        assert verdict(capsys, nb10.check_poll_wait, wrong).startswith(NOT_YET), wrong
+        assert said(capsys, nb10.check_poll_wait, wrong).startswith(NOT_YET), wrong
 
 
 def test_polls_per_second(capsys):
     assert nb10.polls_per_second() == 100
-    assert verdict(capsys, nb10.check_polls_per_second, 100).startswith(CORRECT)
+    assert said(capsys, nb10.check_polls_per_second, 100).startswith(CORRECT)
     for wrong in (None, [], 25, 50, 101, 99):
-        assert verdict(capsys, nb10.check_polls_per_second, wrong).startswith(NOT_YET), wrong
+        assert said(capsys, nb10.check_polls_per_second, wrong).startswith(NOT_YET), wrong
 
 
 @pytest.mark.parametrize("wrong", [None, "a", "c", "d", 2])
 def test_keeps_answering_rejects(capsys, wrong):
-    assert verdict(capsys, nb10.check_keeps_answering, wrong).startswith(NOT_YET)
+    assert said(capsys, nb10.check_keeps_answering, wrong).startswith(NOT_YET)
 
 
 def test_keeps_answering_accepts(capsys):
-    assert verdict(capsys, nb10.check_keeps_answering, " B ").startswith(CORRECT)
+    assert said(capsys, nb10.check_keeps_answering, " B ").startswith(CORRECT)
