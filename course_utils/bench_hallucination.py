@@ -18,7 +18,7 @@ import multiprocessing
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,7 @@ import whisper
 
 from .audio import load_audio
 from .bench_wer import check_models
-from .cli import UsageError, model_names, reading_user_input
+from .cli import UsageError, model_names, reading_user_input, write_csv
 from .data import clips
 from .hallucination import (CURES, NONSPEECH_KINDS, NONSPEECH_MANIFEST, SILENCE_THRESHOLD_S, Sound, count_phrases,
                             find_speech, invented_words, is_known_hallucination, is_no_speech, kept_text, rate_row,
@@ -159,16 +159,6 @@ def benchmark(sounds: list[Sound], names: list[str], cures: list[str] = list(CUR
             rows += measure_model(name, sounds, cures, jobs, bar)
     order = {c: i for i, c in enumerate(CURES)}
     return sorted(rows, key=lambda r: (names.index(r.model), order[r.cure]))
-
-
-def write_csv(rows: list[Row], path: str | os.PathLike) -> Path:
-    path = Path(path)
-    with path.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.DictWriter(file, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: "" if v is None else v for k, v in asdict(row).items()})
-    return path
 
 
 def read_rows(path: str | os.PathLike) -> list[Row]:
@@ -307,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
             sounds += clean_speech()
         args.out.mkdir(parents=True, exist_ok=True)
     rows = benchmark(sounds, names, cures, jobs=args.jobs)
-    write_csv(rows, args.out / "hallucination.csv")
+    write_csv(rows, COLUMNS, args.out / "hallucination.csv")
     table = summarize(rows)
     write_rates(table, args.out / "rates.csv")
     save_chart(table, args.out)

@@ -18,7 +18,7 @@ import gc
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,7 @@ import torch
 import whisper
 
 from .audio import SAMPLE_RATE, duration, load_audio
-from .cli import UsageError, model_names, reading_user_input
+from .cli import UsageError, model_names, reading_user_input, write_csv
 from .data import MANIFEST, REQUIRED_COLUMNS, Clip, read_manifest
 from .models import OFFLINE_SOURCES, default_device, is_downloaded, is_online, load_model
 from .transcribe import transcribe
@@ -166,8 +166,9 @@ def check_models(names: list[str]) -> None:
 
 
 def _warm_up(model: whisper.Whisper) -> None:
-    """Run the encoder and one decoding step on a second of silence: one-off start-up costs stay out of timings."""
-    transcribe(model, np.zeros(SAMPLE_RATE, np.float32), language="en", sample_len=1, temperature=0.0)
+    """Run the encoder and one decoding step on a second of silence (``plain``: the kit's default would skip it as
+    silent): one-off start-up costs stay out of timings."""
+    transcribe(model, np.zeros(SAMPLE_RATE, np.float32), plain=True, language="en", sample_len=1, temperature=0.0)
 
 
 def measure(model: whisper.Whisper, name: str, clip: Clip, audio: np.ndarray, parameters: int) -> Measurement:
@@ -219,17 +220,6 @@ def benchmark(
             del model
             gc.collect()
     return rows
-
-
-def write_csv(rows: list[Measurement], path: str | os.PathLike) -> Path:
-    """Write ``rows`` to ``path`` as CSV with COLUMNS as header; empty cells for skipped values."""
-    path = Path(path)
-    with path.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.DictWriter(file, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({key: "" if value is None else value for key, value in asdict(row).items()})
-    return path
 
 
 def format_table(rows: list[Measurement], timings: bool = True) -> str:
@@ -410,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
         clips = read_clips(args.manifest)
         args.out.mkdir(parents=True, exist_ok=True)
     rows = benchmark(clips, names, args.device)
-    write_csv(rows, args.out / "wer.csv")
+    write_csv(rows, COLUMNS, args.out / "wer.csv")
     save_plots(rows, args.out)
     print(format_table(rows))
     print(f"Wrote {args.out / 'wer.csv'} and {', '.join(PLOTS)} in {args.out}.")

@@ -6,8 +6,12 @@ A command raises :class:`UsageError` for a mistake the user can fix; ``course_ut
 
 from __future__ import annotations
 
+import csv
+import os
 from contextlib import contextmanager
-from typing import Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Iterator, Sequence
 
 from .models import OfflineModelError
 
@@ -36,3 +40,14 @@ def reading_user_input() -> Iterator[None]:
         raise UsageError(error.args[0]) from error
     except (OSError, ValueError, OfflineModelError) as error:
         raise UsageError(str(error)) from error
+
+
+def write_csv(rows: Sequence, columns: Sequence[str], path: str | os.PathLike) -> Path:
+    """Write dataclass ``rows`` to ``path`` as CSV, ``columns`` as the header; None is an empty cell."""
+    path = Path(path)
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: "" if value is None else value for key, value in asdict(row).items()})
+    return path

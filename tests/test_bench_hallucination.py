@@ -3,7 +3,8 @@
 import pytest
 
 from course_utils import __main__ as cli_main
-from course_utils.bench_hallucination import Row, format_summary, read_rows, save_chart, summarize, write_csv, write_rates
+from course_utils.bench_hallucination import COLUMNS, Row, format_summary, read_rows, save_chart, summarize, write_rates
+from course_utils.cli import write_csv
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -54,7 +55,7 @@ def test_rates_have_wilson_intervals_and_the_csv_round_trips(tmp_path):
     assert kit["nonspeech"]["hits"] == 0 and kit["nonspeech"]["low"] == 0 and kit["nonspeech"]["high"] > 40
     text = format_summary(table)
     assert "2/4 = 50 % [15, 85]" in text and "0/4 = 0 % [0, 49]" in text
-    assert read_rows(write_csv(rows(), tmp_path / "h.csv")) == rows()
+    assert read_rows(write_csv(rows(), COLUMNS, tmp_path / "h.csv")) == rows()
     assert "base,whisper,4,2,50.0,15.0,85.0" in write_rates(table, tmp_path / "r.csv").read_text()
     assert save_chart(table, tmp_path).stat().st_size > 10_000
 
