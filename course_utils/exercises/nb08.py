@@ -79,7 +79,7 @@ def check_skip_rule(skips) -> None:
     if answers == [s["no_speech_prob"] > NO_SPEECH_THRESHOLD or s["avg_logprob"] < LOGPROB_THRESHOLD for s in SEGMENTS]:
         return not_yet("Whisper needs both tests at once: 'and', not 'or' (a hard word alone is not silence).")
     if answers == [s["no_speech_prob"] > NO_SPEECH_THRESHOLD for s in SEGMENTS]:
-        return not_yet("That is the no-speech test alone (the kit's cure); Whisper also asks for a low avg_logprob.")
+        return not_yet("That is the no-speech test alone (the thresholds cure); Whisper also asks for a low avg_logprob.")
     not_yet(f"Skip where no_speech_prob > {NO_SPEECH_THRESHOLD} and avg_logprob < {LOGPROB_THRESHOLD}.")
 
 
