@@ -40,7 +40,8 @@ WIDTHS = {"tiny": (384, 6, 4, 4), "base": (512, 8, 6, 6), "small": (768, 12, 12,
 LARGE_V3 = ("large-v3", "large", "large-v3-turbo", "turbo")  # 128 mel bands and 51,866 tokens, not 80 and 51,865
 BYTES_PER_PARAMETER = 6  # while loading: float32 weights (4 bytes) plus the float16 checkpoint they come from (2)
 HEADROOM_BYTES = 1_500_000_000  # activations, decoding caches and the rest of the notebook
-DECODING = {"temperature": 0.0, "condition_on_previous_text": False}  # greedy: the same words on every run
+# Whisper itself, greedy (the same words on every run); plain: not the kit's speech finder, which skips loud music
+DECODING = {"plain": True, "temperature": 0.0, "condition_on_previous_text": False}
 PLOTS = ("wer_vs_parameters.png", "wer_vs_time.png", "wer_vs_music_to_voice.png")
 MARKERS = "osD^v<>ph*"  # one per song in the music-to-voice plot
 FIGURE_SIZE = (9, 3.5)  # inches: one plot across the width of JupyterLab (900 px at 100 dpi)

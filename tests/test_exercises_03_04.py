@@ -35,7 +35,7 @@ TRANSLATE = {"task": "translate", "language": "fr", "without_timestamps": True}
 
 
 def test_translate_options_placeholder_gets_the_first_hint(said):
-    first_hint = f"{NOT_YET} Set `options = whisper.DecodingOptions(...)` with the right keyword arguments.\n"
+    first_hint = f"{NOT_YET} Set `options = whisper.DecodingOptions(...)` with the right keyword arguments."
     assert said(nb03.check_translate_options, None) == first_hint
 
 
@@ -128,7 +128,7 @@ COUNTS = (TWINKLE.substitutions, TWINKLE.deletions, TWINKLE.insertions)
 
 
 def test_error_counts_placeholder_gets_the_first_hint(said):
-    first_hint = f"{NOT_YET} Set answer = (substitutions, deletions, insertions, wer), e.g. (0, 0, 0, 0.0).\n"
+    first_hint = f"{NOT_YET} Set answer = (substitutions, deletions, insertions, wer), e.g. (0, 0, 0, 0.0)."
     assert said(nb04.check_error_counts, None) == first_hint
 
 
