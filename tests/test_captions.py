@@ -9,6 +9,7 @@ import json
 import threading
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -52,8 +53,10 @@ def start_server():
 
 
 def run(coroutine):
-    """Run ``coroutine`` to its end, at most TIMEOUT_S seconds."""
-    return asyncio.run(asyncio.wait_for(coroutine, TIMEOUT_S))
+    """Run ``coroutine`` to its end, at most TIMEOUT_S seconds, in a thread of its own: another test's Playwright
+    (the browser tests, in the same pytest run) keeps an event loop running in the main thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, asyncio.wait_for(coroutine, TIMEOUT_S)).result()
 
 
 async def closed_after(url: str, *messages) -> tuple[int, str]:
