@@ -21,21 +21,21 @@ from whisper.audio import FRAMES_PER_SECOND, HOP_LENGTH
 
 from .audio import SAMPLE_RATE
 from .data import DATA_DIR
-from .live.gate import NO_SPEECH_THRESHOLD, SpeechGate
+from .live.gate import NO_SPEECH_THRESHOLD, SpeechGate, load_vad
 from .wer import normalize, word_error_rate
 
 NONSPEECH_MANIFEST = DATA_DIR / "nonspeech.csv"
 NONSPEECH_KINDS = ("silence", "noise", "applause", "music")  # kinds of clip in which nobody speaks
 SILENCE_THRESHOLD_S = 2.0  # hallucination_silence_threshold: skip silences this long around a doubtful segment
 VAD_PAD_S = 0.2  # seconds kept either side of what Silero VAD calls speech (a word's soft start and end)
-VAD_JOIN_S = 1.0  # seconds: speech regions closer than this are transcribed as one
-VAD_EDGE_S = 1.0  # seconds: speech this near the start (end) of the audio is taken from the start (to the end)
+VAD_JOIN_S = 3.0  # seconds: speech closer than this is one region (a pause between sentences keeps its context)
+VAD_EDGE_S = 2.0  # seconds: speech this near the start (end) of the audio is taken from the start (to the end)
 Z_95 = 1.959964  # the normal quantile of a two-sided 95 % confidence interval
 # The phrases Whisper (tiny.en and base) wrote on the kit's sounds without speech with its plain defaults,
 # counted by :func:`count_phrases` from results/hallucination/hallucination.csv (tests check the two agree).
-HALLUCINATED_PHRASES = ('thank you',)
+HALLUCINATED_PHRASES = ("thank you", "welcome to firebase 10 clean node 2 3 8 deborah", "xxxml", "you")
 # Cures measured by bench-hallucination: "whisper" is model.transcribe's plain defaults; the others change one
-# thing each, and "kit" is cu.transcribe's default (the combination the measurements pick).
+# thing each, and "kit" is cu.transcribe's default (the cure the measurements pick: silero_vad).
 CURES = ("whisper", "thresholds", "no_condition", "silence_threshold", "silero_vad", "speech_gate", "phrase_list",
          "kit")  # fmt: skip
 
@@ -136,12 +136,10 @@ def find_speech(audio: np.ndarray, pad_s: float = VAD_PAD_S, join_s: float = VAD
     within ``VAD_EDGE_S`` of either end of the audio is taken to that end.
     """
     global _VAD
-    threads = torch.get_num_threads()  # importing silero_vad sets torch to one thread: keep the caller's setting
-    from silero_vad import get_speech_timestamps, load_silero_vad
+    from silero_vad import get_speech_timestamps
 
     if _VAD is None:
-        _VAD = load_silero_vad(onnx=True)
-    torch.set_num_threads(threads)
+        _VAD = load_vad()
     found = get_speech_timestamps(torch.from_numpy(np.ascontiguousarray(audio, np.float32)), _VAD,
                                   sampling_rate=SAMPLE_RATE)  # fmt: skip
     total_s = len(audio) // HOP_LENGTH / FRAMES_PER_SECOND  # whole mel frames: a clip_timestamps end past the

@@ -5,6 +5,7 @@ import pytest
 from course_utils import __main__ as cli_main
 from course_utils.bench_hallucination import COLUMNS, Row, format_summary, read_rows, save_chart, summarize, write_rates
 from course_utils.cli import write_csv
+from course_utils.hallucination import NONSPEECH_MANIFEST
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -63,3 +64,19 @@ def test_rates_have_wilson_intervals_and_the_csv_round_trips(tmp_path):
 def test_the_command_is_listed():
     assert cli_main.COMMANDS["bench-hallucination"] == "course_utils.bench_hallucination"
     assert "bench-hallucination" in cli_main.__doc__
+
+
+def test_a_teachers_manifest_runs_each_kind_of_cure_with_the_real_tiny_en(tmp_path, capsys):
+    nonspeech = NONSPEECH_MANIFEST.parent / "nonspeech"
+    (tmp_path / "mine.csv").write_text(
+        f"id,file,transcript\nhush,{nonspeech / 'silence_30s.flac'},\n"
+        f"tail,{nonspeech / 'librivox_2+silence.flac'},he was not an ill disposed young man\n"
+    )
+    status, out, _ = run(capsys, "--models", "tiny.en", "--cures", "whisper,thresholds,kit", "--manifest",
+                         str(tmp_path / "mine.csv"), "--out", str(tmp_path / "out"))  # fmt: skip
+    assert status == 0 and "Wrote" in out
+    rows = {(r.clip, r.cure): r for r in read_rows(tmp_path / "out" / "hallucination.csv")}
+    assert len(rows) == 6  # two clips, three cures: a run, a filter of that run, and cu.transcribe's default
+    assert rows["hush", "whisper"].text.lower().strip(" .") == "you" and rows["hush", "whisper"].invented_words == 1
+    assert rows["hush", "thresholds"].text == "" and rows["hush", "kit"].text == ""  # no_speech_prob 0.98 drops it
+    assert rows["tail", "kit"].invented_words == 0 and rows["tail", "kit"].wer <= 0.25

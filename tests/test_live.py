@@ -12,8 +12,10 @@ import pytest
 
 import course_utils as cu
 from course_utils import live
+from course_utils.data import DATA_DIR
 from course_utils.live import AudioBuffer, LocalAgreementPolicy, SegmentCommitPolicy, Word, word_key
 
+NONSPEECH = DATA_DIR / "nonspeech"  # sounds without speech (data/nonspeech.csv)
 SR = cu.SAMPLE_RATE
 OUR_THREADS = ("simulated-microphone", "live-transcriber", "live-display")
 
@@ -365,7 +367,8 @@ class ScriptedWhisper:
 
 def scripted_transcriber(microphone, policy="segment") -> tuple[live.LiveTranscriber, ScriptedWhisper]:
     scripted = ScriptedWhisper(SCRIPT)
-    transcriber = live.LiveTranscriber(None, microphone, policy, min_new_audio_s=0.25, transcribe_fn=scripted)
+    transcriber = live.LiveTranscriber(None, microphone, policy, min_new_audio_s=0.25, transcribe_fn=scripted,
+                                       vad=False)  # fmt: skip
     scripted.buffer = transcriber.buffer
     return transcriber, scripted
 
@@ -397,7 +400,7 @@ def test_dense_speech_commits_every_word_once_and_trimming_after_sentences_keeps
     mic = live.SimulatedMicrophone(audio, chunk_s=0.5, speed=8)
     scripted = ScriptedWhisper(DENSE_SCRIPT)
     policy = LocalAgreementPolicy(trim_sentences=trim_sentences)
-    transcriber = live.LiveTranscriber(None, mic, policy, min_new_audio_s=0.25, transcribe_fn=scripted)
+    transcriber = live.LiveTranscriber(None, mic, policy, min_new_audio_s=0.25, transcribe_fn=scripted, vad=False)
     scripted.buffer = transcriber.buffer
     transcriber.run()
     assert keys(transcriber.committed) == [word_key(w) for w, _, _ in DENSE_SCRIPT]  # each once, in order
@@ -432,7 +435,7 @@ def test_live_transcriber_reports_an_error_from_its_thread():
         raise RuntimeError("model exploded")
 
     mic = live.SimulatedMicrophone(np.full(2 * SR, 0.1, np.float32), chunk_s=0.5, speed=10)
-    transcriber = live.LiveTranscriber(None, mic, transcribe_fn=broken)
+    transcriber = live.LiveTranscriber(None, mic, transcribe_fn=broken, vad=False)
     transcriber.start()
     with pytest.raises(RuntimeError, match="model exploded"):
         transcriber.wait(timeout=10)
@@ -480,6 +483,39 @@ def test_nothing_is_committed_on_silence_noise_or_music(tiny_en, kind):
     run = live.run_live(tiny_en, audio, speed=6.0)
     assert run.committed == [], run.text
     assert run.dropped_samples == 0
+
+
+def test_voice_detector_hears_speech_but_not_applause_and_scores_each_frame_once():
+    speech_then_applause = cu.load_audio(NONSPEECH / "librivox_2+applause.flac")
+    whole, chunked = live.VoiceDetector(), live.VoiceDetector()
+    whole.feed(speech_then_applause)
+    for start in range(0, len(speech_then_applause), 777):  # chunks of any size: the same frames are scored
+        chunked.feed(speech_then_applause[start : start + 777])
+    assert whole.scored == chunked.scored == len(speech_then_applause) // 512 * 512
+    assert whole.speech_until == chunked.speech_until
+    assert 2.5 * SR < whole.speech_until < 4 * SR  # "he was not an ill disposed young man" ends at about 3 s
+    assert whole.heard_speech_since(0) and not whole.heard_speech_since(4 * SR)  # then 5 s of applause
+    applause = live.VoiceDetector()
+    applause.feed(cu.load_audio(NONSPEECH / "applause_long.flac"))
+    assert not applause.heard_speech_since(0)
+
+
+@pytest.mark.parametrize("vad", [True, False])
+def test_the_voice_detector_keeps_the_live_loop_from_transcribing_applause(vad):
+    def thanking(audio, prompt):  # Whisper as it behaves on applause: a confident "Thank you."
+        words = [{"word": " Thank", "start": 0.0, "end": 0.5, "probability": 0.9},
+                 {"word": " you.", "start": 0.5, "end": 1.0, "probability": 0.9}]  # fmt: skip
+        return {"segments": [{**segment(" Thank you.", no_speech_prob=0.2, avg_logprob=-0.2), "start": 0.0, "end": 1.0,
+                              "words": words}]}  # fmt: skip
+
+    applause = cu.load_audio(NONSPEECH / "applause_long.flac")
+    mic = live.SimulatedMicrophone(applause, chunk_s=0.5, speed=10)
+    transcriber = live.LiveTranscriber(None, mic, min_new_audio_s=0.25, transcribe_fn=thanking, vad=vad).run()
+    assert transcriber.samples_received == len(applause)
+    if vad:
+        assert transcriber.committed == [] and all(p.compute_s == 0 for p in transcriber.passes)
+    else:
+        assert "thank" in transcriber.text.lower()  # without it, the gate lets a confident invention through
 
 
 # -- Real Whisper, threads and processes ----------------------------------------------------------------------

@@ -15,17 +15,18 @@ live transcription is a concurrency problem with two loops:
   front of the buffer where a phrase or (agreement) a committed sentence has ended, which keeps the buffer short;
   absolute sample offsets keep the accounting exact.
 
-:class:`SpeechGate` (``gate``) keeps silence and music from turning into invented text, :class:`LiveDemo`
-(``display``) shows the result (committed words black, tentative words grey), :func:`to_srt` exports it, and
-:func:`run_live` and :func:`run_live_in_process` (``runs``) measure one run. Each pass is one :func:`transcribe_buffer`
-(``whisper_pass``): ``model.transcribe`` would decode a buffer's unfinished last phrase twice. Every pass is
-recorded as a :class:`Pass`; ``trace`` writes them as JSON lines and plots them (``bench-live --trace``). Times are in
-seconds of the source audio ("source seconds") unless a name says otherwise.
+:class:`SpeechGate` (``gate``) keeps silence and music from turning into invented text, helped by a trained
+voice activity detector (:class:`VoiceDetector`, notebook 08) that lets no pass run on a buffer without speech;
+:class:`LiveDemo` (``display``) shows the result (committed words black, tentative words grey), :func:`to_srt`
+exports it, and :func:`run_live` and :func:`run_live_in_process` (``runs``) measure one run. Each pass is one
+:func:`transcribe_buffer` (``whisper_pass``): ``model.transcribe`` would decode a buffer's unfinished last phrase
+twice. Every pass is recorded as a :class:`Pass`; ``trace`` writes them as JSON lines and plots them
+(``bench-live --trace``). Times are in seconds of the source audio ("source seconds") unless a name says otherwise.
 """
 
 from .buffer import AudioBuffer
 from .display import REFRESH_S, LiveDemo, render_html, to_srt
-from .gate import SpeechGate, sounds_without_words
+from .gate import SpeechGate, VoiceDetector, sounds_without_words
 from .policies import (
     DEFAULT_POLICY,
     POLICIES,
@@ -45,7 +46,7 @@ from .words import Word, join_words, segments_to_words, word_key
 __all__ = [
     "CHUNK_S", "DEFAULT_POLICY", "POLICIES", "REFRESH_S", "AudioBuffer", "Decision", "LiveDemo", "LiveRun",
     "LiveState", "LiveTranscriber", "LocalAgreementPolicy", "MicrophoneSource", "Pass", "QueueSource",
-    "SegmentCommitPolicy", "SimulatedMicrophone", "SpeechGate", "Word", "agreed_prefix_length",
+    "SegmentCommitPolicy", "SimulatedMicrophone", "SpeechGate", "VoiceDetector", "Word", "agreed_prefix_length",
     "drop_repeated_words", "encoder_remembered", "join_words", "make_policy", "render_html", "run_live",
     "run_live_in_process", "segments_to_words", "sounds_without_words", "to_srt", "transcribe_buffer",
     "transcribe_in_child", "warm_up", "word_key",

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..audio import SAMPLE_RATE
 from .buffer import AudioBuffer
-from .gate import SpeechGate
+from .gate import SpeechGate, VoiceDetector
 from .policies import DEFAULT_POLICY, CommitPolicy, Decision, make_policy
 from .sources import STOP_TIMEOUT_S
 from .whisper_pass import transcribe_buffer, warm_up
@@ -33,7 +33,7 @@ class Pass:
 
     start_s: float  # source time of the buffer's first sample
     audio_s: float  # seconds of audio transcribed
-    compute_s: float  # wall seconds it took (0 when the gate skipped it as silence)
+    compute_s: float  # wall seconds it took (0 when skipped: silent, or no speech for the VAD)
     committed: int  # words committed after it
     began_at_s: float | None = None  # source seconds played when the pass began (None: the source has no clock)
     ended_at_s: float | None = None  # source seconds played when its words were committed
@@ -77,6 +77,8 @@ class LiveTranscriber:
     :class:`MicrophoneSource`, :class:`QueueSource`). :meth:`start` runs the loop in its own thread (and starts
     the source); :meth:`pull` and :meth:`step` are its two halves, for driving it from elsewhere. Decoding is
     greedy (temperature 0) with word timestamps (:func:`transcribe_buffer`), the committed text as the prompt.
+    A pass is skipped when the buffer is silent (``gate``) or, with ``vad``, holds nothing that Silero VAD calls
+    speech (:class:`VoiceDetector`: applause, music and noise stay silent, notebook 08).
     ``transcribe_fn(audio, prompt) -> result`` replaces Whisper (tests use scripted results).
     """
 
@@ -90,10 +92,12 @@ class LiveTranscriber:
         min_new_audio_s: float = MIN_NEW_AUDIO_S,
         language: str | None = None,
         transcribe_fn: Callable[[np.ndarray, str], dict] | None = None,
+        vad: bool = True,
     ) -> None:
         self.model, self.source = model, source
         self.policy = make_policy(policy) if isinstance(policy, str) else policy
         self.gate = gate if gate is not None else SpeechGate()
+        self.voice = VoiceDetector() if vad else None
         self.min_new_audio_s, self.language = min_new_audio_s, language
         self._transcribe_fn = transcribe_fn or self._whisper
         self.buffer = AudioBuffer()
@@ -123,6 +127,8 @@ class LiveTranscriber:
                 self.ended = True
             else:
                 self.buffer.append(chunk)
+                if self.voice is not None:
+                    self.voice.feed(chunk)
         return self.ended
 
     @property
@@ -137,7 +143,8 @@ class LiveTranscriber:
         self.max_buffer_s = max(self.max_buffer_s, self.buffer.duration_s)
         began_at, prompt = self._clock(), self.prompt()
         started = time.monotonic()
-        if self.gate.is_silent(audio):
+        no_voice = self.voice is not None and not self.voice.heard_speech_since(self.buffer.start)
+        if no_voice or self.gate.is_silent(audio):
             segments, compute_s = [], 0.0
         else:
             result = self._transcribe_fn(np.array(audio), prompt)
