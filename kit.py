@@ -117,7 +117,9 @@ def link_course() -> None:
         try:
             pth.write_text(f"{ROOT}\n")
         except OSError as error:
-            raise KitError(f"could not write {pth} ({error.strerror}): use an environment you can install into.")
+            raise KitError(
+                f"could not write {pth} ({error.strerror}): use an environment you can install into."
+            ) from None
 
 
 def setup(dev: bool, again: bool) -> None:

@@ -11,7 +11,22 @@ from .transcribe import transcribe
 ensure_ffmpeg_on_path()  # so that whisper's own load_audio and the `whisper` command work without a system ffmpeg
 
 __all__ = [
-    "SAMPLE_RATE", "Clip", "OfflineModelError", "clip", "clips", "default_device", "duration",
-    "ensure_ffmpeg_on_path", "is_online", "load_audio", "load_model", "play", "plot_waveform",
-    "read_manifest", "resample", "save_wav", "transcribe", "use_fp16",
-]  # fmt: skip
+    "SAMPLE_RATE",
+    "Clip",
+    "OfflineModelError",
+    "clip",
+    "clips",
+    "default_device",
+    "duration",
+    "ensure_ffmpeg_on_path",
+    "is_online",
+    "load_audio",
+    "load_model",
+    "play",
+    "plot_waveform",
+    "read_manifest",
+    "resample",
+    "save_wav",
+    "transcribe",
+    "use_fp16",
+]

@@ -1,14 +1,14 @@
 """The kit's command line: python -m course_utils COMMAND [--help]
 
-    doctor      check this machine before class (Python, torch, ffmpeg, models, Jupyter, disk)
-    bench       load time, real-time factor and peak memory of models on the bundled speech
-    bench-wer   word error rate of models on a clip manifest (notebooks/04)
-    bench-live  live chunked transcription of a file played in real time: dropped samples, commit latency,
-                buffer length, WER (notebooks/05)
-    transcribe-batch  many recordings to JSON and SRT, batched, resumable, locally or on Ray (notebooks/09)
-    bench-batch       throughput against batch size, encoder and decoder time, memory, WER; faster-whisper beside
-    bench-hallucination  words Whisper writes where nobody speaks, with and without cures (notebooks/08)
-    captions    live captions in the browser for every viewer, transcribed or translated to English (notebooks/10)
+doctor      check this machine before class (Python, torch, ffmpeg, models, Jupyter, disk)
+bench       load time, real-time factor and peak memory of models on the bundled speech
+bench-wer   word error rate of models on a clip manifest (notebooks/04)
+bench-live  live chunked transcription of a file played in real time: dropped samples, commit latency,
+            buffer length, WER (notebooks/05)
+transcribe-batch  many recordings to JSON and SRT, batched, resumable, locally or on Ray (notebooks/09)
+bench-batch       throughput against batch size, encoder and decoder time, memory, WER; faster-whisper beside
+bench-hallucination  words Whisper writes where nobody speaks, with and without cures (notebooks/08)
+captions    live captions in the browser for every viewer, transcribed or translated to English (notebooks/10)
 """
 
 from __future__ import annotations

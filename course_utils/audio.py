@@ -64,8 +64,11 @@ def ensure_ffmpeg_on_path() -> str:
             folder.mkdir(parents=True, exist_ok=True)
             _replace_link(link, exe)
     except OSError as error:
-        warnings.warn(f"Could not link ffmpeg into {folder} ({error}): `whisper` may not find ffmpeg. Set "
-                      f"{CACHE_ENV} to a writable folder, or install your system's ffmpeg.", stacklevel=2)
+        warnings.warn(
+            f"Could not link ffmpeg into {folder} ({error}): `whisper` may not find ffmpeg. Set "
+            f"{CACHE_ENV} to a writable folder, or install your system's ffmpeg.",
+            stacklevel=2,
+        )
         return exe
     if str(folder) not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = f"{folder}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -157,8 +160,23 @@ def play(audio: np.ndarray, sr: int = SAMPLE_RATE):
     from IPython.display import Audio
 
     pcm = (np.clip(_as_float_mono(audio), -1, 1) * 32767).astype("<i2").tobytes()
-    command = [ffmpeg_exe(), "-nostdin", "-f", "s16le", "-ar", str(sr), "-ac", "1", "-i", "-",
-               "-b:a", PLAYER_BITRATE, "-f", "mp3", "-"]  # fmt: skip
+    command = [
+        ffmpeg_exe(),
+        "-nostdin",
+        "-f",
+        "s16le",
+        "-ar",
+        str(sr),
+        "-ac",
+        "1",
+        "-i",
+        "-",
+        "-b:a",
+        PLAYER_BITRATE,
+        "-f",
+        "mp3",
+        "-",
+    ]
     mp3 = subprocess.run(command, input=pcm, capture_output=True, check=True).stdout
     player = Audio(data=mp3)
     player.mimetype = "audio/mpeg"  # IPython takes bytes for WAV
@@ -205,8 +223,24 @@ def load_audio_piece(path: str | os.PathLike, start_s: float, duration_s: float,
 
 def _run_ffmpeg(path: str | os.PathLike, sr: int, before_input: Sequence[str] = ()) -> subprocess.CompletedProcess:
     """Decode ``path`` with ffmpeg as ``whisper.load_audio`` does: 16-bit mono PCM at ``sr`` Hz on stdout."""
-    command = [ffmpeg_exe(), "-nostdin", "-threads", "0", *before_input, "-i", str(path),
-               "-f", "s16le", "-ac", "1", "-acodec", "pcm_s16le", "-ar", str(sr), "-"]  # fmt: skip
+    command = [
+        ffmpeg_exe(),
+        "-nostdin",
+        "-threads",
+        "0",
+        *before_input,
+        "-i",
+        str(path),
+        "-f",
+        "s16le",
+        "-ac",
+        "1",
+        "-acodec",
+        "pcm_s16le",
+        "-ar",
+        str(sr),
+        "-",
+    ]
     return subprocess.run(command, capture_output=True)
 
 

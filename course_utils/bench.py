@@ -43,9 +43,14 @@ def measure(name: str, clip_ids: list[str]) -> dict:
     seconds = time.perf_counter() - started
     audio_s = sum(len(a) for a in audios) / SAMPLE_RATE
     return {
-        "model": name, "device": str(model.device), "load_s": round(load_s, 2), "audio_s": round(audio_s, 1),
-        "transcribe_s": round(seconds, 2), "rtf": round(seconds / audio_s, 3), "peak_memory_mb": peak_memory_mb(),
-    }  # fmt: skip
+        "model": name,
+        "device": str(model.device),
+        "load_s": round(load_s, 2),
+        "audio_s": round(audio_s, 1),
+        "transcribe_s": round(seconds, 2),
+        "rtf": round(seconds / audio_s, 3),
+        "peak_memory_mb": peak_memory_mb(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'model':<10}{'device':<8}{'load s':>8}{'transcribe s':>14}{'RTF':>8}{'x real time':>13}{'peak MB':>9}")
     for r in rows:
         memory = f"{r['peak_memory_mb']:.0f}" if r["peak_memory_mb"] else "n/a"
-        print(f"{r['model']:<10}{r['device']:<8}{r['load_s']:>8}{r['transcribe_s']:>14}{r['rtf']:>8}"
-              f"{1 / r['rtf']:>12.1f}x{memory:>9}")  # fmt: skip
+        print(
+            f"{r['model']:<10}{r['device']:<8}{r['load_s']:>8}{r['transcribe_s']:>14}{r['rtf']:>8}"
+            f"{1 / r['rtf']:>12.1f}x{memory:>9}"
+        )
     return 0

@@ -30,9 +30,21 @@ from .audio import load_audio
 from .bench_wer import check_models
 from .cli import UsageError, model_names, reading_user_input, write_csv
 from .data import clips
-from .hallucination import (CURES, NONSPEECH_KINDS, NONSPEECH_MANIFEST, SILENCE_THRESHOLD_S, Sound, count_phrases,
-                            find_speech, invented_words, is_known_hallucination, is_no_speech, kept_text, rate_row,
-                            read_sounds)  # fmt: skip
+from .hallucination import (
+    CURES,
+    NONSPEECH_KINDS,
+    NONSPEECH_MANIFEST,
+    SILENCE_THRESHOLD_S,
+    Sound,
+    count_phrases,
+    find_speech,
+    invented_words,
+    is_known_hallucination,
+    is_no_speech,
+    kept_text,
+    rate_row,
+    read_sounds,
+)
 from .live.gate import SpeechGate
 from .models import load_model
 from .transcribe import transcribe
@@ -46,9 +58,13 @@ SAME_WITHOUT_TEXT = {"no_condition", "silence_threshold"}  # cures that change n
 RUNS = {  # the options of each cure that transcribes again
     "whisper": {"plain": True},
     "no_condition": {"plain": True, "condition_on_previous_text": False},
-    "silence_threshold": {"plain": True, "word_timestamps": True, "hallucination_silence_threshold": SILENCE_THRESHOLD_S},
+    "silence_threshold": {
+        "plain": True,
+        "word_timestamps": True,
+        "hallucination_silence_threshold": SILENCE_THRESHOLD_S,
+    },
     "kit": {},
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -127,8 +143,9 @@ def measure_model(name: str, sounds: list[Sound], cures: list[str], jobs: int, b
     list counted from the plain runs on the sounds without speech."""
     plain: dict[str, list[dict]] = {}
     rows = []
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_load_worker_model,
-                             initargs=(name,)) as pool:  # fmt: skip
+    with ProcessPoolExecutor(
+        jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_load_worker_model, initargs=(name,)
+    ) as pool:
         longest_first = sorted(sounds, key=lambda s: -s.path.stat().st_size)  # no long clip left for the end
         futures = {pool.submit(run_sound, name, sound, cures): sound for sound in longest_first}
         for future in as_completed(futures):
@@ -136,8 +153,9 @@ def measure_model(name: str, sounds: list[Sound], cures: list[str], jobs: int, b
             rows += sound_rows
             bar.set_description(f"{name}: {futures[future].id}")
             bar.update(len(sound_rows))
-    phrases = tuple(p for p, _ in count_phrases([kept_text(plain[s.id] or []) for s in sounds
-                                                 if s.kind in NONSPEECH_KINDS]))  # fmt: skip
+    phrases = tuple(
+        p for p, _ in count_phrases([kept_text(plain[s.id] or []) for s in sounds if s.kind in NONSPEECH_KINDS])
+    )
     for sound in sounds:
         audio = load_audio(sound.path)
         for cure in [c for c in cures if c in FILTERS]:
@@ -152,8 +170,9 @@ def _row(sound: Sound, model: str, cure: str, text: str) -> Row:
     return Row(sound.id, model, cure, sound.kind, text, invented_words(sound.transcript, text), wer, sound.transcript)
 
 
-def benchmark(sounds: list[Sound], names: list[str], cures: list[str] = list(CURES), jobs: int = 1,
-              progress: bool = True) -> list[Row]:  # fmt: skip
+def benchmark(
+    sounds: list[Sound], names: list[str], cures: tuple[str, ...] = CURES, jobs: int = 1, progress: bool = True
+) -> list[Row]:
     """Every model of ``names`` with every cure on every sound, one model at a time, in ``jobs`` processes."""
     from tqdm import tqdm
 
@@ -168,8 +187,19 @@ def benchmark(sounds: list[Sound], names: list[str], cures: list[str] = list(CUR
 def read_rows(path: str | os.PathLike) -> list[Row]:
     """The rows of a hallucination.csv written by :func:`write_csv`."""
     with Path(path).open(newline="", encoding="utf-8") as file:
-        return [Row(r["clip"], r["model"], r["cure"], r["kind"], r["text"], int(r["invented_words"]),
-                    float(r["wer"]) if r["wer"] else None, r["expected"]) for r in csv.DictReader(file)]  # fmt: skip
+        return [
+            Row(
+                r["clip"],
+                r["model"],
+                r["cure"],
+                r["kind"],
+                r["text"],
+                int(r["invented_words"]),
+                float(r["wer"]) if r["wer"] else None,
+                r["expected"],
+            )
+            for r in csv.DictReader(file)
+        ]
 
 
 def summarize(rows: list[Row]) -> list[dict]:
@@ -199,17 +229,29 @@ def summarize(rows: list[Row]) -> list[dict]:
 
 def format_summary(table: list[dict]) -> str:
     """:func:`summarize`'s table as plain text: rates with their intervals, WERs, one line per model and cure."""
+
     def rate(e, key):
-        return f"{e[key]['hits']}/{e[key]['n']} = {e[key]['rate']:.0f} % [{e[key]['low']:.0f}, {e[key]['high']:.0f}]" \
-            if key in e else "-"  # fmt: skip
+        return (
+            f"{e[key]['hits']}/{e[key]['n']} = {e[key]['rate']:.0f} % [{e[key]['low']:.0f}, {e[key]['high']:.0f}]"
+            if key in e
+            else "-"
+        )
 
     def number(e, key):
         return f"{e[key]:.1f}" if key in e else "-"
 
-    header = ["model", "cure", "non-speech clips with words", "speech+X with invented words", "WER speech+X %",
-              "WER clean %"]  # fmt: skip
-    lines = [[e["model"], e["cure"], rate(e, "nonspeech"), rate(e, "gaps"), number(e, "gaps_wer"),
-              number(e, "clean_wer")] for e in table]  # fmt: skip
+    header = [
+        "model",
+        "cure",
+        "non-speech clips with words",
+        "speech+X with invented words",
+        "WER speech+X %",
+        "WER clean %",
+    ]
+    lines = [
+        [e["model"], e["cure"], rate(e, "nonspeech"), rate(e, "gaps"), number(e, "gaps_wer"), number(e, "clean_wer")]
+        for e in table
+    ]
     widths = [max(len(x[i]) for x in [header, *lines]) for i in range(len(header))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in [header, *lines])
 
@@ -229,10 +271,18 @@ def plot_rates(table: list[dict], axes=None):
         entries = {e["cure"]: e for e in table if e["model"] == model}
         rates = [entries.get(c, {}).get("nonspeech", {}) for c in cures]
         values = [r.get("rate", np.nan) for r in rates]
-        errors = [[v - r.get("low", v) for v, r in zip(values, rates)], [r.get("high", v) - v for v, r in zip(values, rates)]]
+        errors = [
+            [v - r.get("low", v) for v, r in zip(values, rates)],
+            [r.get("high", v) - v for v, r in zip(values, rates)],
+        ]
         axes[0].barh(y + m * width, values, width, xerr=errors, label=model, color=f"C{m}", capsize=2)
-        axes[1].barh(y + m * width, [entries.get(c, {}).get("clean_wer", np.nan) for c in cures], width, color=f"C{m}",
-                     label=model)  # fmt: skip
+        axes[1].barh(
+            y + m * width,
+            [entries.get(c, {}).get("clean_wer", np.nan) for c in cures],
+            width,
+            color=f"C{m}",
+            label=model,
+        )
     for ax in axes:
         ax.set_yticks(y + width * (len(models) - 1) / 2, cures)
         ax.invert_yaxis()
@@ -257,8 +307,22 @@ def save_chart(table: list[dict], out: str | os.PathLike) -> Path:
 def write_rates(table: list[dict], path: str | os.PathLike) -> Path:
     """:func:`summarize`'s table as CSV: rates and interval bounds in %."""
     path = Path(path)
-    header = ["model", "cure", "nonspeech_n", "nonspeech_hits", "nonspeech_rate", "nonspeech_low", "nonspeech_high",
-              "gaps_n", "gaps_hits", "gaps_rate", "gaps_low", "gaps_high", "gaps_wer", "clean_wer"]  # fmt: skip
+    header = [
+        "model",
+        "cure",
+        "nonspeech_n",
+        "nonspeech_hits",
+        "nonspeech_rate",
+        "nonspeech_low",
+        "nonspeech_high",
+        "gaps_n",
+        "gaps_hits",
+        "gaps_rate",
+        "gaps_low",
+        "gaps_high",
+        "gaps_wer",
+        "clean_wer",
+    ]
     with path.open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file, lineterminator="\n")
         writer.writerow(header)
@@ -266,7 +330,9 @@ def write_rates(table: list[dict], path: str | os.PathLike) -> Path:
             cells = [e["model"], e["cure"]]
             for key in ("nonspeech", "gaps"):
                 r = e.get(key, {})
-                cells += [r.get("n", ""), r.get("hits", "")] + [round(r[k], 2) if k in r else "" for k in ("rate", "low", "high")]
+                cells += [r.get("n", ""), r.get("hits", "")] + [
+                    round(r[k], 2) if k in r else "" for k in ("rate", "low", "high")
+                ]
             cells += [round(e[k], 2) if k in e else "" for k in ("gaps_wer", "clean_wer")]
             writer.writerow(cells)
     return path
@@ -279,10 +345,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--models", default="tiny.en,base", help="comma-separated model names (default tiny.en,base)")
     parser.add_argument("--out", type=Path, required=True, help="folder for hallucination.csv, rates.csv and the chart")
-    parser.add_argument("--manifest", type=Path, default=NONSPEECH_MANIFEST,
-                        help="CSV with id, file and transcript (blank where nothing is said), paths relative to its "
-                             "folder (default: data/nonspeech.csv, plus the bundled English speech)")  # fmt: skip
-    parser.add_argument("--cures", default=",".join(CURES), help=f"comma-separated cures (default all: {','.join(CURES)})")
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        default=NONSPEECH_MANIFEST,
+        help="CSV with id, file and transcript (blank where nothing is said), paths relative to its "
+        "folder (default: data/nonspeech.csv, plus the bundled English speech)",
+    )
+    parser.add_argument(
+        "--cures", default=",".join(CURES), help=f"comma-separated cures (default all: {','.join(CURES)})"
+    )
     parser.add_argument("--jobs", type=int, default=1, help="clips transcribed at once, one process each (default 1)")
     args = parser.parse_args(argv)
     if args.jobs < 1:

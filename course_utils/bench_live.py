@@ -33,8 +33,16 @@ from .audio import SAMPLE_RATE, load_audio
 from .cli import UsageError, reading_user_input
 from .data import clip
 from .live import (
-    CHUNK_S, DEFAULT_POLICY, POLICIES, LiveRun, LocalAgreementPolicy, Word, make_policy, run_live, word_key,
-)  # fmt: skip
+    CHUNK_S,
+    DEFAULT_POLICY,
+    POLICIES,
+    LiveRun,
+    LocalAgreementPolicy,
+    Word,
+    make_policy,
+    run_live,
+    word_key,
+)
 from .live.trace import plot_latency_cdf, plot_trace, read_trace, write_trace
 from .models import load_model
 from .transcribe import transcribe
@@ -66,8 +74,9 @@ NOT_CHECKED = f"not checked (targets hold at --speed {REAL_TIME:g})"
 
 def offline_words(model, audio: np.ndarray, language: str | None = None) -> list[Word]:
     """Every word of an offline transcription of ``audio`` with its times (the reference timing)."""
-    result = transcribe(model, audio, temperature=0.0, word_timestamps=True, condition_on_previous_text=False,
-                        language=language)  # fmt: skip
+    result = transcribe(
+        model, audio, temperature=0.0, word_timestamps=True, condition_on_previous_text=False, language=language
+    )
     return [Word(w["word"], float(w["start"]), float(w["end"])) for s in result["segments"] for w in s["words"]]
 
 
@@ -91,10 +100,17 @@ def _wer(reference: str | None, hypothesis: str) -> float | None:
 
 
 def measure(
-    audio: np.ndarray, reference: str | None, model_name: str = DEFAULT_MODEL, speed: float = 1.0,
-    policy: str = DEFAULT_POLICY, chunk_s: float = CHUNK_S, language: str | None = None, model=None,
-    trace: str | os.PathLike | None = None, trim_sentences: bool = True,
-) -> dict:  # fmt: skip
+    audio: np.ndarray,
+    reference: str | None,
+    model_name: str = DEFAULT_MODEL,
+    speed: float = 1.0,
+    policy: str = DEFAULT_POLICY,
+    chunk_s: float = CHUNK_S,
+    language: str | None = None,
+    model=None,
+    trace: str | os.PathLike | None = None,
+    trim_sentences: bool = True,
+) -> dict:
     """Run the live pipeline on ``audio`` once and return every measurement (see the module's docstring).
     ``model``: the loaded ``model_name`` (loaded here when None). ``trace``: a file to write the per-pass
     trace to (:func:`course_utils.live.trace.write_trace`). ``trim_sentences``: False trims LocalAgreement's
@@ -230,33 +246,55 @@ def positive_float(text: str) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m course_utils bench-live", description=__doc__.strip(),
-        epilog=targets_help(), formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
+        prog="python -m course_utils bench-live",
+        description=__doc__.strip(),
+        epilog=targets_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--audio", metavar="FILE", help=f"audio file to play (default: the bundled {DEFAULT_CLIP})")
-    parser.add_argument("--clip", metavar="ID", default=DEFAULT_CLIP,
-                        help=f"bundled clip to play without --audio, e.g. dense_speech (default {DEFAULT_CLIP})")
-    parser.add_argument("--reference", metavar="TEXTFILE",
-                        help="text file with what is said (default: the bundled clip's transcript)")  # fmt: skip
+    parser.add_argument(
+        "--clip",
+        metavar="ID",
+        default=DEFAULT_CLIP,
+        help=f"bundled clip to play without --audio, e.g. dense_speech (default {DEFAULT_CLIP})",
+    )
+    parser.add_argument(
+        "--reference", metavar="TEXTFILE", help="text file with what is said (default: the bundled clip's transcript)"
+    )
     parser.add_argument("--model", default=DEFAULT_MODEL, help=f"Whisper model name (default {DEFAULT_MODEL})")
-    parser.add_argument("--speed", type=positive_float, metavar="X", default=REAL_TIME,
-                        help=f"play this many times faster than real time (default {REAL_TIME:g})")  # fmt: skip
+    parser.add_argument(
+        "--speed",
+        type=positive_float,
+        metavar="X",
+        default=REAL_TIME,
+        help=f"play this many times faster than real time (default {REAL_TIME:g})",
+    )
     parser.add_argument(
         "--policy",
         default=DEFAULT_POLICY,
         choices=sorted(POLICIES),
         help=f"commit policy (default {DEFAULT_POLICY}: LocalAgreement-2; segment: whole phrases)",
     )
-    parser.add_argument("--trim", choices=("sentences", "segments"), default="sentences",
-                        help="where LocalAgreement trims its buffer: after committed sentences and segments "
-                             "(default), or after whole segments only (whisper_streaming's way)")  # fmt: skip
-    parser.add_argument("--chunk", type=positive_float, metavar="SECONDS", default=CHUNK_S,
-                        help=f"seconds per chunk (default {CHUNK_S})")  # fmt: skip
+    parser.add_argument(
+        "--trim",
+        choices=("sentences", "segments"),
+        default="sentences",
+        help="where LocalAgreement trims its buffer: after committed sentences and segments "
+        "(default), or after whole segments only (whisper_streaming's way)",
+    )
+    parser.add_argument(
+        "--chunk",
+        type=positive_float,
+        metavar="SECONDS",
+        default=CHUNK_S,
+        help=f"seconds per chunk (default {CHUNK_S})",
+    )
     parser.add_argument("--language", help="language code, e.g. en (default: detect, or English for .en models)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--trace", metavar="FILE", help="write one JSON line per pass to FILE (JSON lines)")
-    parser.add_argument("--plot", metavar="PNG",
-                        help="save the per-word latency distribution and the per-pass trace as a figure")  # fmt: skip
+    parser.add_argument(
+        "--plot", metavar="PNG", help="save the per-word latency distribution and the per-pass trace as a figure"
+    )
     args = parser.parse_args(argv)
     if args.language is not None and args.language not in LANGUAGES:
         raise UsageError(f"--language {args.language} is not a language code Whisper knows: use e.g. en, fr, es.")
@@ -277,8 +315,18 @@ def main(argv: list[str] | None = None) -> int:
     trace = args.trace
     if args.plot and not trace:
         trace = Path(args.plot).with_suffix(".jsonl")
-    result = measure(audio, reference, args.model, args.speed, args.policy, args.chunk, args.language, model, trace,
-                     args.trim == "sentences")  # fmt: skip
+    result = measure(
+        audio,
+        reference,
+        args.model,
+        args.speed,
+        args.policy,
+        args.chunk,
+        args.language,
+        model,
+        trace,
+        args.trim == "sentences",
+    )
     if args.plot:
         save_plot(args.plot, result, read_trace(trace), audio_path.name)
     print(json.dumps(result) if args.json else table(result))

@@ -13,7 +13,6 @@ Taught in notebooks/04_model_sizes_wer.ipynb, which calls :func:`benchmark` and 
 from __future__ import annotations
 
 import argparse
-import csv
 import gc
 import os
 import sys
@@ -35,8 +34,14 @@ from .wer import word_error_rate
 ONLINE_MODELS = ("tiny", "base", "small", "medium", "large-v3", "turbo")  # compared when the model server answers
 # Whisper's model dimensions, as each checkpoint's "dims" has them: (width, attention heads, encoder layers, decoder
 # layers). With them a model's parameters are counted before its weights are loaded (to tell whether it fits).
-WIDTHS = {"tiny": (384, 6, 4, 4), "base": (512, 8, 6, 6), "small": (768, 12, 12, 12), "medium": (1024, 16, 24, 24),
-          "large": (1280, 20, 32, 32), "turbo": (1280, 20, 32, 4)}  # fmt: skip
+WIDTHS = {
+    "tiny": (384, 6, 4, 4),
+    "base": (512, 8, 6, 6),
+    "small": (768, 12, 12, 12),
+    "medium": (1024, 16, 24, 24),
+    "large": (1280, 20, 32, 32),
+    "turbo": (1280, 20, 32, 4),
+}
 LARGE_V3 = ("large-v3", "large", "large-v3-turbo", "turbo")  # 128 mel bands and 51,866 tokens, not 80 and 51,865
 BYTES_PER_PARAMETER = 6  # while loading: float32 weights (4 bytes) plus the float16 checkpoint they come from (2)
 HEADROOM_BYTES = 1_500_000_000  # activations, decoding caches and the rest of the notebook
@@ -179,11 +184,26 @@ def measure(model: whisper.Whisper, name: str, clip: Clip, audio: np.ndarray, pa
     """
     seconds_of_audio = duration(audio, SAMPLE_RATE)
     row = Measurement(
-        clip_id=clip.id, model=name, wer=None, substitutions=None, deletions=None, insertions=None, seconds=None,
-        rtf=None, hypothesis="", reference=clip.transcript, kind=clip.kind, language=clip.language,
-        music_to_voice_db=clip.music_to_voice_db, duration=round(seconds_of_audio, 3), parameters=parameters,
-        device=model.device.type, reference_words=None, unit="", note="",
-    )  # fmt: skip
+        clip_id=clip.id,
+        model=name,
+        wer=None,
+        substitutions=None,
+        deletions=None,
+        insertions=None,
+        seconds=None,
+        rtf=None,
+        hypothesis="",
+        reference=clip.transcript,
+        kind=clip.kind,
+        language=clip.language,
+        music_to_voice_db=clip.music_to_voice_db,
+        duration=round(seconds_of_audio, 3),
+        parameters=parameters,
+        device=model.device.type,
+        reference_words=None,
+        unit="",
+        note="",
+    )
     if name.endswith(".en") and clip.language != "en":
         row.note = "skipped: English-only model"
         return row
@@ -284,8 +304,15 @@ def _plot_against(rows: list[Measurement], x_of, xlabel: str, title: str, ax=Non
         n = len({r.clip_id for r in kind_rows})
         ax.plot(xs, ys, marker="o", label=f"{kind} ({n} clip{'s' * (n != 1)})")
     for i, m in enumerate(models):  # names along the bottom, staggered: medium and turbo are nearly the same size
-        ax.annotate(m, (x_of(by_model[m]), 0), xytext=(0, 4 + 10 * (i % 2)), textcoords="offset points", ha="center",
-                    fontsize=8, xycoords=("data", "axes fraction"))  # fmt: skip
+        ax.annotate(
+            m,
+            (x_of(by_model[m]), 0),
+            xytext=(0, 4 + 10 * (i % 2)),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+            xycoords=("data", "axes fraction"),
+        )
     if log_x:
         ax.set_xscale("log")
         ticks = [x_of(by_model[m]) for m in models]
@@ -301,16 +328,25 @@ def _plot_against(rows: list[Measurement], x_of, xlabel: str, title: str, ax=Non
 
 def plot_wer_vs_parameters(rows: list[Measurement], ax=None):
     """Mean WER per clip kind against each model's parameter count (log scale); returns the axes."""
-    return _plot_against(rows, lambda mr: mr[0].parameters / 1e6, "parameters (millions, log scale)",
-                         "WER against model size", ax, log_x=True)  # fmt: skip
+    return _plot_against(
+        rows,
+        lambda mr: mr[0].parameters / 1e6,
+        "parameters (millions, log scale)",
+        "WER against model size",
+        ax,
+        log_x=True,
+    )
 
 
 def plot_wer_vs_time(rows: list[Measurement], ax=None):
     """Mean WER per clip kind against each model's mean real-time factor; returns the axes."""
     return _plot_against(
-        rows, lambda mr: float(np.mean([r.rtf for r in mr])), "mean real-time factor (s of compute per s of audio)",
-        "WER against transcription time", ax,
-    )  # fmt: skip
+        rows,
+        lambda mr: float(np.mean([r.rtf for r in mr])),
+        "mean real-time factor (s of compute per s of audio)",
+        "WER against transcription time",
+        ax,
+    )
 
 
 def plot_wer_vs_music_to_voice(rows: list[Measurement], ax=None):
@@ -342,11 +378,16 @@ def plot_wer_vs_music_to_voice(rows: list[Measurement], ax=None):
             xs, ys = zip(*sorted(points))
             ax.plot(xs, [100 * y for y in ys], color=f"C{m}", marker=MARKERS[s % len(MARKERS)], alpha=0.8)
     handles = [Line2D([], [], color=f"C{m}", label=model) for m, model in enumerate(models)]
-    handles += [Line2D([], [], color="grey", marker=MARKERS[s % len(MARKERS)], linestyle="",
-                       label=_song_label(song_rows[song])) for s, song in enumerate(songs)]  # fmt: skip
+    handles += [
+        Line2D([], [], color="grey", marker=MARKERS[s % len(MARKERS)], linestyle="", label=_song_label(song_rows[song]))
+        for s, song in enumerate(songs)
+    ]
     ax.set_xticks([no_music, *ratios], ["none", *(f"{r:g}" for r in ratios)])
-    ax.set(title="WER against music-to-voice ratio", xlabel="music-to-voice ratio (dB; louder music to the right)",
-           ylabel="WER (%)")  # fmt: skip
+    ax.set(
+        title="WER against music-to-voice ratio",
+        xlabel="music-to-voice ratio (dB; louder music to the right)",
+        ylabel="WER (%)",
+    )
     ax.set_ylim(bottom=0)
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the plot
@@ -377,12 +418,19 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m course_utils bench-wer",
         description="Word error rate and real-time factor of Whisper models on every clip of a manifest.",
     )
-    parser.add_argument("--manifest", type=Path, default=MANIFEST,
-                        help="CSV like data/clips.csv; id, file, language and transcript must be filled in, paths "
-                             "are relative to its folder (default: the bundled clips)")  # fmt: skip
-    parser.add_argument("--models", default=None,
-                        help="comma-separated model names, e.g. tiny.en,base (default: every model the course "
-                             "compares that can be loaded here and fits in memory)")  # fmt: skip
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        default=MANIFEST,
+        help="CSV like data/clips.csv; id, file, language and transcript must be filled in, paths "
+        "are relative to its folder (default: the bundled clips)",
+    )
+    parser.add_argument(
+        "--models",
+        default=None,
+        help="comma-separated model names, e.g. tiny.en,base (default: every model the course "
+        "compares that can be loaded here and fits in memory)",
+    )
     parser.add_argument("--out", type=Path, required=True, help="folder for wer.csv and the plots (created if needed)")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when a GPU is present)")
     args = parser.parse_args(argv)
@@ -406,4 +454,3 @@ def main(argv: list[str] | None = None) -> int:
     print(format_table(rows))
     print(f"Wrote {args.out / 'wer.csv'} and {', '.join(PLOTS)} in {args.out}.")
     return 0
-

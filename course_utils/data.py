@@ -10,7 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .audio import duration as duration_of, load_audio
+from .audio import duration as duration_of
+from .audio import load_audio
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 MANIFEST = DATA_DIR / "clips.csv"

@@ -69,9 +69,11 @@ def print_segments(segments: Sequence[dict], width: int = TEXT_WIDTH) -> None:
     for seek, window in groupby(segments, key=lambda segment: segment["seek"]):
         window = list(window)
         first = window[0]
-        print(f"window from {seek / FRAMES_PER_SECOND:.2f} s: temperature {first['temperature']:.1f}, "
-              f"avg_logprob {first['avg_logprob']:.2f}, no_speech_prob {first['no_speech_prob']:.2f}, "
-              f"compression ratio {first['compression_ratio']:.2f}")  # fmt: skip
+        print(
+            f"window from {seek / FRAMES_PER_SECOND:.2f} s: temperature {first['temperature']:.1f}, "
+            f"avg_logprob {first['avg_logprob']:.2f}, no_speech_prob {first['no_speech_prob']:.2f}, "
+            f"compression ratio {first['compression_ratio']:.2f}"
+        )
         for segment in window:
             lines = textwrap.wrap(segment["text"].strip(), width) or [""]
             print(f"  {segment['start']:6.2f} {segment['end']:6.2f}  {lines[0]}")

@@ -10,9 +10,9 @@ import importlib.metadata
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 MIN_PYTHON, MAX_PYTHON = (3, 10), (3, 13)
 MIN_FREE_DISK_GB = 2.0  # room for a few downloaded models and converted checkpoints
@@ -82,8 +82,11 @@ def check_network() -> Check:
     from .models import OFFLINE_SOURCES, is_online, whisper_cache_dir
 
     cached = sorted(p.stem for p in whisper_cache_dir().glob("*.pt"))
-    detail = "model server reachable: every model can be downloaded" if is_online() else (
-        f"offline: {', '.join(OFFLINE_SOURCES)} work; downloaded before: {', '.join(cached) or 'none'}")  # fmt: skip
+    detail = (
+        "model server reachable: every model can be downloaded"
+        if is_online()
+        else (f"offline: {', '.join(OFFLINE_SOURCES)} work; downloaded before: {', '.join(cached) or 'none'}")
+    )
     return Check("network", True, detail)
 
 
@@ -119,8 +122,14 @@ def check_disk() -> Check:
 def run_checks() -> list[Check]:
     checks: list[Check] = []
     steps: list[Callable[[], Check | list[Check]]] = [
-        check_python, check_torch, check_ffmpeg, check_jupyter, check_disk, check_network, check_offline_models,
-    ]  # fmt: skip
+        check_python,
+        check_torch,
+        check_ffmpeg,
+        check_jupyter,
+        check_disk,
+        check_network,
+        check_offline_models,
+    ]
     for step in steps:
         result = step()
         checks.extend(result if isinstance(result, list) else [result])
@@ -128,8 +137,9 @@ def run_checks() -> list[Check]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course_utils doctor", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils doctor", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.parse_args(argv)
     checks = run_checks()
     width = max(len(c.name) for c in checks)

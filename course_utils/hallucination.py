@@ -36,8 +36,16 @@ Z_95 = 1.959964  # the normal quantile of a two-sided 95 % confidence interval
 HALLUCINATED_PHRASES = ("thank you", "welcome to firebase 10 clean node 2 3 8 deborah", "xxxml", "you")
 # Cures measured by bench-hallucination: "whisper" is model.transcribe's plain defaults; the others change one
 # thing each, and "kit" is cu.transcribe's default (the cure the measurements pick: silero_vad).
-CURES = ("whisper", "thresholds", "no_condition", "silence_threshold", "silero_vad", "speech_gate", "phrase_list",
-         "kit")  # fmt: skip
+CURES = (
+    "whisper",
+    "thresholds",
+    "no_condition",
+    "silence_threshold",
+    "silero_vad",
+    "speech_gate",
+    "phrase_list",
+    "kit",
+)
 
 
 @dataclass(frozen=True)
@@ -66,8 +74,10 @@ def read_sounds(manifest: str | os.PathLike = NONSPEECH_MANIFEST) -> list[Sound]
         reader = csv.DictReader(file)
         missing = [c for c in ("id", "file", "transcript") if c not in (reader.fieldnames or [])]
         if missing:
-            raise ValueError(f"{manifest} lacks the column(s) {', '.join(missing)}: give id, file and transcript "
-                             "(blank where nothing is said), as data/nonspeech.csv does.")  # fmt: skip
+            raise ValueError(
+                f"{manifest} lacks the column(s) {', '.join(missing)}: give id, file and transcript "
+                "(blank where nothing is said), as data/nonspeech.csv does."
+            )
         rows = list(reader)
     sounds = []
     for line, row in enumerate(rows, start=2):
@@ -140,12 +150,16 @@ def find_speech(audio: np.ndarray, pad_s: float = VAD_PAD_S, join_s: float = VAD
 
     if _VAD is None:
         _VAD = load_vad()
-    found = get_speech_timestamps(torch.from_numpy(np.ascontiguousarray(audio, np.float32)), _VAD,
-                                  sampling_rate=SAMPLE_RATE)  # fmt: skip
+    found = get_speech_timestamps(
+        torch.from_numpy(np.ascontiguousarray(audio, np.float32)), _VAD, sampling_rate=SAMPLE_RATE
+    )
     total_s = len(audio) // HOP_LENGTH / FRAMES_PER_SECOND  # whole mel frames: a clip_timestamps end past the
     regions: list[list[float]] = []  # last frame makes model.transcribe loop forever on an empty window
     for stretch in found:
-        start, end = max(0.0, stretch["start"] / SAMPLE_RATE - pad_s), min(total_s, stretch["end"] / SAMPLE_RATE + pad_s)
+        start, end = (
+            max(0.0, stretch["start"] / SAMPLE_RATE - pad_s),
+            min(total_s, stretch["end"] / SAMPLE_RATE + pad_s),
+        )
         if regions and start - regions[-1][1] < join_s:
             regions[-1][1] = end
         else:

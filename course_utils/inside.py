@@ -37,8 +37,10 @@ def cross_attention(model: whisper.Whisper, mel: torch.Tensor, tokens: list[int]
     """
     expected = (model.dims.n_mels, N_FRAMES)
     if tuple(mel.shape) != expected:
-        raise ValueError(f"mel has shape {tuple(mel.shape)}, expected {expected}: one 30 s window, made with "
-                         "whisper.log_mel_spectrogram(whisper.pad_or_trim(audio), model.dims.n_mels)")  # fmt: skip
+        raise ValueError(
+            f"mel has shape {tuple(mel.shape)}, expected {expected}: one 30 s window, made with "
+            "whisper.log_mel_spectrogram(whisper.pad_or_trim(audio), model.dims.n_mels)"
+        )
     tokens = torch.as_tensor(tokens, device=model.device)
     scores: list[torch.Tensor | None] = [None] * model.dims.n_text_layer
 
@@ -104,8 +106,9 @@ def dtw_path(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return tokens, frames
 
 
-def word_times(tokenizer: Tokenizer, text_tokens: list[int], path: tuple[np.ndarray, np.ndarray]
-               ) -> list[tuple[str, float, float]]:  # fmt: skip
+def word_times(
+    tokenizer: Tokenizer, text_tokens: list[int], path: tuple[np.ndarray, np.ndarray]
+) -> list[tuple[str, float, float]]:
     """(word, start_s, end_s) for each word of ``text_tokens`` from a DTW path over its tokens and end-of-text.
 
     A token starts at the first frame the path gives it; a word runs from its first token's start to the next
@@ -115,12 +118,15 @@ def word_times(tokenizer: Tokenizer, text_tokens: list[int], path: tuple[np.ndar
     token_start_s = frame_indices[np.r_[True, np.diff(token_indices) > 0]] * FRAME_S
     words, word_tokens = tokenizer.split_to_word_tokens(text_tokens + [tokenizer.eot])
     bounds = np.cumsum([0] + [len(tokens) for tokens in word_tokens])
-    return [(word.strip(), float(token_start_s[bounds[k]]), float(token_start_s[bounds[k + 1]]))
-            for k, word in enumerate(words[:-1])]  # fmt: skip
+    return [
+        (word.strip(), float(token_start_s[bounds[k]]), float(token_start_s[bounds[k + 1]]))
+        for k, word in enumerate(words[:-1])
+    ]
 
 
-def align_words(model: whisper.Whisper, audio: np.ndarray, text: str, language: str = "en"
-                ) -> list[tuple[str, float, float]]:  # fmt: skip
+def align_words(
+    model: whisper.Whisper, audio: np.ndarray, text: str, language: str = "en"
+) -> list[tuple[str, float, float]]:
     """(word, start_s, end_s) for each word of ``text`` spoken in ``audio`` (16 kHz samples, at most 30 s).
 
     The steps of notebook 07, which give ``whisper.timing.find_alignment``'s word times: cross-attention of the
@@ -128,8 +134,10 @@ def align_words(model: whisper.Whisper, audio: np.ndarray, text: str, language: 
     :func:`word_times`.
     """
     if len(audio) > N_SAMPLES:
-        raise ValueError(f"audio is {len(audio) / SAMPLE_RATE:.1f} s long: align_words reads one 30 s window, "
-                         "so cut the audio into windows first")  # fmt: skip
+        raise ValueError(
+            f"audio is {len(audio) / SAMPLE_RATE:.1f} s long: align_words reads one 30 s window, "
+            "so cut the audio into windows first"
+        )
     tokenizer = get_tokenizer(model.is_multilingual, language=language, task="transcribe")
     if not text.strip():
         raise ValueError("text is empty: give the words spoken in the audio")
@@ -148,15 +156,26 @@ def token_labels(tokenizer: Tokenizer, tokens: list[int]) -> list[str]:
     return [tokenizer.decode_with_timestamps([token]).strip() or repr(tokenizer.decode([token])) for token in tokens]
 
 
-def plot_attention(ax: Axes, weights: torch.Tensor, labels: list[str], title: str, n_frames: int | None = None,
-                   value_label: str = "attention weight") -> None:  # fmt: skip
+def plot_attention(
+    ax: Axes,
+    weights: torch.Tensor,
+    labels: list[str],
+    title: str,
+    n_frames: int | None = None,
+    value_label: str = "attention weight",
+) -> None:
     """A tokens x time heatmap of ``weights`` (tokens, frames of 20 ms) on ``ax``: time in seconds, tokens as words.
 
     Shows the first ``n_frames`` frames (all when None); ``value_label`` names the colour bar.
     """
     weights = np.asarray(weights)[:, :n_frames]
-    image = ax.imshow(weights, aspect="auto", interpolation="nearest", cmap="magma",
-                      extent=(0, weights.shape[1] * FRAME_S, len(labels) - 0.5, -0.5))  # fmt: skip
+    image = ax.imshow(
+        weights,
+        aspect="auto",
+        interpolation="nearest",
+        cmap="magma",
+        extent=(0, weights.shape[1] * FRAME_S, len(labels) - 0.5, -0.5),
+    )
     ax.set_yticks(range(len(labels)), labels, fontsize=7)
     ax.set(title=title, xlabel="time (s)", ylabel="token")
     ax.figure.colorbar(image, ax=ax, pad=0.01, label=value_label)
@@ -168,12 +187,18 @@ def plot_heads(attention: torch.Tensor, heads: torch.Tensor, n_frames: int, titl
     ``attention``: from :func:`cross_attention`; ``heads``: (layer, head) pairs; ``n_frames``: frames shown.
     """
     n_layer, n_head = attention.shape[:2]
-    fig, axes = plt.subplots(n_layer, n_head, figsize=(9, 1.3 * n_layer + 0.8), sharex=True, sharey=True,
-                             layout="constrained", squeeze=False)  # fmt: skip
+    fig, axes = plt.subplots(
+        n_layer, n_head, figsize=(9, 1.3 * n_layer + 0.8), sharex=True, sharey=True, layout="constrained", squeeze=False
+    )
     chosen = {tuple(pair) for pair in heads.tolist()}
     for (layer, head), ax in np.ndenumerate(axes):
-        ax.imshow(attention[layer, head, :, :n_frames], aspect="auto", interpolation="nearest", cmap="magma",
-                  extent=(0, n_frames * FRAME_S, attention.shape[2] - 0.5, -0.5))  # fmt: skip
+        ax.imshow(
+            attention[layer, head, :, :n_frames],
+            aspect="auto",
+            interpolation="nearest",
+            cmap="magma",
+            extent=(0, n_frames * FRAME_S, attention.shape[2] - 0.5, -0.5),
+        )
         ax.set_title(f"layer {layer}, head {head}", fontsize=8)
         if (layer, head) in chosen:
             for side in ax.spines.values():

@@ -117,8 +117,14 @@ def plot_log_mel(mel, title: str = "Log-Mel spectrogram", ax=None, label: str = 
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 3), layout="constrained")
     n_mels, n_frames = mel.shape
-    image = ax.imshow(mel, origin="lower", aspect="auto", interpolation="nearest", cmap="magma",
-                      extent=(0, n_frames / FRAMES_PER_SECOND, 0, n_mels))  # fmt: skip
+    image = ax.imshow(
+        mel,
+        origin="lower",
+        aspect="auto",
+        interpolation="nearest",
+        cmap="magma",
+        extent=(0, n_frames / FRAMES_PER_SECOND, 0, n_mels),
+    )
     ax.set(title=title, xlabel="time (s)", ylabel=f"mel bin (of {n_mels})")
     ax.figure.colorbar(image, ax=ax, label=label)
     return ax
@@ -138,8 +144,12 @@ def plot_mel_filterbank(n_mels: int = 80, ax=None, every: int = 1):
     for band in range(0, n_mels, every):
         ax.plot(frequencies(), filters[band], color=colours[band], linewidth=1)
     shown = "" if every == 1 else f", one band in {every} shown"
-    ax.set(title=f"Whisper's {n_mels}-band Mel filterbank{shown}", xlabel="frequency (Hz)",
-           ylabel="weight (slaney norm)", xlim=(0, SAMPLE_RATE / 2))  # fmt: skip
+    ax.set(
+        title=f"Whisper's {n_mels}-band Mel filterbank{shown}",
+        xlabel="frequency (Hz)",
+        ylabel="weight (slaney norm)",
+        xlim=(0, SAMPLE_RATE / 2),
+    )
     return ax
 
 

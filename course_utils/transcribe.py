@@ -155,8 +155,9 @@ def _duration_s(audio: str | os.PathLike | np.ndarray) -> float | None:
     return None if found is None else 3600 * int(found[1]) + 60 * int(found[2]) + float(found[3])
 
 
-def _transcribe_in_pieces(model: whisper.Whisper, read: Reader, first: np.ndarray, total_s: float | None,
-                          plain: bool, options: dict) -> dict:  # fmt: skip
+def _transcribe_in_pieces(
+    model: whisper.Whisper, read: Reader, first: np.ndarray, total_s: float | None, plain: bool, options: dict
+) -> dict:
     """Transcribe audio longer than one piece, piece by piece, and join the results (see the module's docstring)."""
     verbose = options.pop("verbose", False)
     segments: list[dict] = []
@@ -197,8 +198,13 @@ def _finished(segments: list[dict], piece_samples: int) -> tuple[list[dict], int
 def _shifted(segment: dict, start: int, segment_id: int) -> dict:
     """``segment`` of a piece that begins at sample ``start``, with times counted from the start of the audio."""
     offset_s = start / SAMPLE_RATE
-    shifted = {**segment, "id": segment_id, "seek": segment["seek"] + start // HOP_LENGTH,
-               "start": segment["start"] + offset_s, "end": segment["end"] + offset_s}  # fmt: skip
+    shifted = {
+        **segment,
+        "id": segment_id,
+        "seek": segment["seek"] + start // HOP_LENGTH,
+        "start": segment["start"] + offset_s,
+        "end": segment["end"] + offset_s,
+    }
     if "words" in segment:
         shifted["words"] = [{**w, "start": w["start"] + offset_s, "end": w["end"] + offset_s} for w in segment["words"]]
     return shifted

@@ -150,6 +150,14 @@ def summarize(result: WerResult) -> str:
 
 
 __all__ = [
-    "CHARACTER_LANGUAGES", "AlignedWord", "WerResult", "align_words", "normalize", "scoring_unit",
-    "show_alignment", "summarize", "units", "word_error_rate",
-]  # fmt: skip
+    "CHARACTER_LANGUAGES",
+    "AlignedWord",
+    "WerResult",
+    "align_words",
+    "normalize",
+    "scoring_unit",
+    "show_alignment",
+    "summarize",
+    "units",
+    "word_error_rate",
+]

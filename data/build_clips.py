@@ -9,6 +9,7 @@ Every input is a pinned npm, PyPI or Debian package whose sha256 is checked. The
 byte-identical files. Runs as root on Debian 12: it apt-get installs npm, festival and a C++ compiler if missing.
 Needs numpy, soundfile and soxr in the Python that runs it. Downloads are cached in ~/.cache/whisper-lab-data.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,32 +57,41 @@ def _deb(name: str, version: str, sha256: str) -> Package:
     return Package("debian", name, version, sha256)
 
 
-NODEJS_WHISPER = Package("npm", "nodejs-whisper", "0.3.1",
-                         "92041caf2b26c74b7f489fedf37bd093f216eebd61df512045ec2d19d0531d37")
-POCKETSPHINX = Package("pypi", "pocketsphinx", "5.1.1",
-                       "675778b309a22dfc9b7d37f7621976bba491d2a5f8c59696bd77fd6d07271355")
-BASIC_PITCH = Package("pypi", "basic-pitch", "0.4.0",
-                      "6f48ac4b909c990fd59460622137a03b857c829bb1f3e65c71708da576ab68e5")
-PYSINSY = Package("pypi", "pysinsy", "0.0.5",
-                  "aea0254f73e45c2dfad4fbf146d852e6fe1c24ae5fe2004ae1cf220db50ebd78")
+NODEJS_WHISPER = Package(
+    "npm", "nodejs-whisper", "0.3.1", "92041caf2b26c74b7f489fedf37bd093f216eebd61df512045ec2d19d0531d37"
+)
+POCKETSPHINX = Package(
+    "pypi", "pocketsphinx", "5.1.1", "675778b309a22dfc9b7d37f7621976bba491d2a5f8c59696bd77fd6d07271355"
+)
+BASIC_PITCH = Package(
+    "pypi", "basic-pitch", "0.4.0", "6f48ac4b909c990fd59460622137a03b857c829bb1f3e65c71708da576ab68e5"
+)
+PYSINSY = Package("pypi", "pysinsy", "0.0.5", "aea0254f73e45c2dfad4fbf146d852e6fe1c24ae5fe2004ae1cf220db50ebd78")
 FESTIVAL = _deb("festival", "1:2.5.0-9", "d635d3aebabb5e4bf4d2f1f1bb65a0de4ca1b4ffd8e52bd473b17d3e235e88a7")
-MOH_MUSIC = _deb("asterisk-moh-opsound-wav", "2.03-1.1",
-                 "8f9d808a729d305c2d3343993f21ca5e6829e411682618dc8ea7aa8bc24a566c")
+MOH_MUSIC = _deb(
+    "asterisk-moh-opsound-wav", "2.03-1.1", "8f9d808a729d305c2d3343993f21ca5e6829e411682618dc8ea7aa8bc24a566c"
+)
 # Telephone prompts: the -wav package has the audio, the plain one the transcript list.
-PROMPT_AUDIO = {lang: _deb(f"asterisk-core-sounds-{lang}-wav", "1.6.1-1", sha256) for lang, sha256 in {
-    "en": "2be3ea287d83299d143815fa804f11179a75b7affd4a758b98b55f5afc18a35d",
-    "es": "9283a09a6d56fccdcc2bcfe86c48f0f844289cfbd46a3184d8785a6f7f569903",
-    "fr": "8d4e1bc32ed5ba7fbda40841ca1825ed20cc6232724a473c90f8bb0e53e6073e",
-    "it": "5a26638089e134b8ac39363fe249c5c93c50cd8bfdc9b2499ae61ec4a35e2fcb",
-    "ru": "ccbfaebfa450b7a9ddf644ae0f3d1e9017d5df7c0aebe816e946345589d38201",
-}.items()}
-PROMPT_TEXT = {lang: _deb(f"asterisk-core-sounds-{lang}", "1.6.1-1", sha256) for lang, sha256 in {
-    "en": "973e797d28e37fa6ca3c0a9d6fa717e77cf1268ae916bf09fd3503113cdffa50",
-    "es": "9afdab7f559f036649fb406e625899306ca1004df8ebe39c30bfbd5912d66f74",
-    "fr": "04c82c78c570c43a7136cbc5e2488d0c470b775468dff9fbce4a131b18cf1056",
-    "it": "3884d9457e12f21caa018c18f0d587df5d53ebea14b673d8453a134c5941ab3b",
-    "ru": "28a61616bb0cd3345a7ea532dec4df9f071e5d0fa9f8c1a563ea9669002f39ab",
-}.items()}
+PROMPT_AUDIO = {
+    lang: _deb(f"asterisk-core-sounds-{lang}-wav", "1.6.1-1", sha256)
+    for lang, sha256 in {
+        "en": "2be3ea287d83299d143815fa804f11179a75b7affd4a758b98b55f5afc18a35d",
+        "es": "9283a09a6d56fccdcc2bcfe86c48f0f844289cfbd46a3184d8785a6f7f569903",
+        "fr": "8d4e1bc32ed5ba7fbda40841ca1825ed20cc6232724a473c90f8bb0e53e6073e",
+        "it": "5a26638089e134b8ac39363fe249c5c93c50cd8bfdc9b2499ae61ec4a35e2fcb",
+        "ru": "ccbfaebfa450b7a9ddf644ae0f3d1e9017d5df7c0aebe816e946345589d38201",
+    }.items()
+}
+PROMPT_TEXT = {
+    lang: _deb(f"asterisk-core-sounds-{lang}", "1.6.1-1", sha256)
+    for lang, sha256 in {
+        "en": "973e797d28e37fa6ca3c0a9d6fa717e77cf1268ae916bf09fd3503113cdffa50",
+        "es": "9afdab7f559f036649fb406e625899306ca1004df8ebe39c30bfbd5912d66f74",
+        "fr": "04c82c78c570c43a7136cbc5e2488d0c470b775468dff9fbce4a131b18cf1056",
+        "it": "3884d9457e12f21caa018c18f0d587df5d53ebea14b673d8453a134c5941ab3b",
+        "ru": "28a61616bb0cd3345a7ea532dec4df9f071e5d0fa9f8c1a563ea9669002f39ab",
+    }.items()
+}
 # Voice folder, licence and speaker of each prompt language (from the packages' copyright files).
 PROMPT_VOICE = {
     "en": ("en_US_f_Allison", "CC-BY-SA-3.0", "Allison Smith"),
@@ -121,12 +131,18 @@ print(rate)
 SAKURA_TEMPO_BPM = 90
 SAKURA_BARS = [
     [(None, 4, "")],
-    [("A4", 2, "さ"), ("A4", 2, "く")], [("B4", 4, "ら")],
-    [("A4", 2, "さ"), ("A4", 2, "く")], [("B4", 4, "ら")],
-    [("A4", 2, "や"), ("B4", 2, "よ")], [("C5", 2, "い"), ("B4", 2, "の")],
-    [("A4", 2, "そ"), ("B4", 1, "ら"), ("A4", 1, "ー")], [("F4", 4, "わ")],
-    [("E4", 2, "み"), ("C4", 2, "わ")], [("E4", 2, "た"), ("F4", 2, "す")],
-    [("E4", 2, "か"), ("E4", 1, "ぎ"), ("C4", 1, "ー")], [("B3", 4, "り")],
+    [("A4", 2, "さ"), ("A4", 2, "く")],
+    [("B4", 4, "ら")],
+    [("A4", 2, "さ"), ("A4", 2, "く")],
+    [("B4", 4, "ら")],
+    [("A4", 2, "や"), ("B4", 2, "よ")],
+    [("C5", 2, "い"), ("B4", 2, "の")],
+    [("A4", 2, "そ"), ("B4", 1, "ら"), ("A4", 1, "ー")],
+    [("F4", 4, "わ")],
+    [("E4", 2, "み"), ("C4", 2, "わ")],
+    [("E4", 2, "た"), ("F4", 2, "す")],
+    [("E4", 2, "か"), ("E4", 1, "ぎ"), ("C4", 1, "ー")],
+    [("B3", 4, "り")],
     [(None, 4, "")],
 ]
 
@@ -160,10 +176,10 @@ class Clip:
 
 # ---------------------------------------------------------------- downloads and tools
 
+
 def run(cmd: list[str | Path], cwd: Path | None = None) -> str:
     """Run a command, fail loudly, return its stdout."""
-    return subprocess.run([str(c) for c in cmd], cwd=cwd, check=True, text=True,
-                          stdout=subprocess.PIPE).stdout
+    return subprocess.run([str(c) for c in cmd], cwd=cwd, check=True, text=True, stdout=subprocess.PIPE).stdout
 
 
 def sha256_of(path: Path) -> str:
@@ -196,8 +212,20 @@ def fetch(pkg: Package) -> Path:
         if pkg.registry == "npm":
             run(["npm", "pack", "--silent", f"{pkg.name}@{pkg.version}"], cwd=download_dir)
         elif pkg.registry == "pypi":  # the source distribution, never a wheel
-            run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", pkg.name,
-                 f"{pkg.name}=={pkg.version}", "-d", download_dir])
+            run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "--no-binary",
+                    pkg.name,
+                    f"{pkg.name}=={pkg.version}",
+                    "-d",
+                    download_dir,
+                ]
+            )
         else:
             apt_update()
             run(["apt-get", "download", f"{pkg.name}={pkg.version}"], cwd=download_dir)
@@ -228,6 +256,7 @@ def sinsy_python() -> Path:
 
 
 # ---------------------------------------------------------------- audio
+
 
 def load(path: Path) -> np.ndarray:
     """Decode any file libsndfile reads (WAV, MP3) to float32 mono at SAMPLE_RATE_HZ."""
@@ -266,12 +295,18 @@ def write_flac(audio: np.ndarray, path: Path) -> None:
 
 # ---------------------------------------------------------------- speech clips
 
+
 def jfk() -> Clip:
     path = "package/cpp/whisper.cpp/samples/jfk.mp3"
-    return Clip("jfk", load(fetch(NODEJS_WHISPER) / path), "en", "speech",
-                "And so my fellow Americans, ask not what your country can do for you, "
-                "ask what you can do for your country.",
-                "public domain", f"{NODEJS_WHISPER.pin} {path}; John F. Kennedy, inaugural address (1961)")
+    return Clip(
+        "jfk",
+        load(fetch(NODEJS_WHISPER) / path),
+        "en",
+        "speech",
+        "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.",
+        "public domain",
+        f"{NODEJS_WHISPER.pin} {path}; John F. Kennedy, inaugural address (1961)",
+    )
 
 
 def librivox() -> list[Clip]:
@@ -279,10 +314,18 @@ def librivox() -> list[Clip]:
     clips = []
     for n, utterance in enumerate(LIBRIVOX_UTTERANCES, start=1):
         stem = fetch(POCKETSPHINX) / folder / f"sense_and_sensibility_01_austen_64kb-{utterance}"
-        clips.append(Clip(f"librivox_{n}", load(stem.with_suffix(".wav")), "en", "speech",
-                          stem.with_suffix(".txt").read_text().strip(), "public domain",
-                          f"{POCKETSPHINX.pin} {folder}/{stem.name}.wav; LibriVox recording of "
-                          "Jane Austen, Sense and Sensibility, chapter 1"))
+        clips.append(
+            Clip(
+                f"librivox_{n}",
+                load(stem.with_suffix(".wav")),
+                "en",
+                "speech",
+                stem.with_suffix(".txt").read_text().strip(),
+                "public domain",
+                f"{POCKETSPHINX.pin} {folder}/{stem.name}.wav; LibriVox recording of "
+                "Jane Austen, Sense and Sensibility, chapter 1",
+            )
+        )
     return clips
 
 
@@ -301,15 +344,24 @@ def prompts() -> list[Clip]:
         transcripts = prompt_transcripts(language)
         for n, name in enumerate(names, start=1):
             path = f"usr/share/asterisk/sounds/{folder}/{name}.wav"
-            clips.append(Clip(f"prompt_{language}_{n}", load(fetch(PROMPT_AUDIO[language]) / path), language,
-                              "speech", transcripts[name], licence,
-                              f"{PROMPT_AUDIO[language].pin} /{path}; transcript from {PROMPT_TEXT[language].pin}; "
-                              f"Asterisk core sounds, voice of {speaker}"))
+            clips.append(
+                Clip(
+                    f"prompt_{language}_{n}",
+                    load(fetch(PROMPT_AUDIO[language]) / path),
+                    language,
+                    "speech",
+                    transcripts[name],
+                    licence,
+                    f"{PROMPT_AUDIO[language].pin} /{path}; transcript from {PROMPT_TEXT[language].pin}; "
+                    f"Asterisk core sounds, voice of {speaker}",
+                )
+            )
     return clips
 
 
-def joined_speech(clip_id: str, pieces: list[Clip], pause_range_s: tuple[float, float], seed: int, licence: str,
-                  source: str) -> tuple[Clip, list[tuple[float, float, str]]]:
+def joined_speech(
+    clip_id: str, pieces: list[Clip], pause_range_s: tuple[float, float], seed: int, licence: str, source: str
+) -> tuple[Clip, list[tuple[float, float, str]]]:
     """Join speech clips with pauses of faint room tone (lengths drawn from pause_range_s, in s, to 0.1 s);
     also return (start_s, end_s, text) per piece."""
     rng = np.random.default_rng(seed)
@@ -323,15 +375,22 @@ def joined_speech(clip_id: str, pieces: list[Clip], pause_range_s: tuple[float, 
         audio = peak_normalise(piece.audio)
         parts += [audio, room_tone(round(rng.uniform(*pause_range_s), 1))]
         segments.append((start / SAMPLE_RATE_HZ, (start + len(audio)) / SAMPLE_RATE_HZ, piece.transcript))
-    clip = Clip(clip_id, np.concatenate(parts), "en", "speech", " ".join(piece.transcript for piece in pieces),
-                licence, source)
+    clip = Clip(
+        clip_id, np.concatenate(parts), "en", "speech", " ".join(piece.transcript for piece in pieces), licence, source
+    )
     return clip, segments
 
 
 def long_speech(pieces: list[Clip]) -> tuple[Clip, list[tuple[float, float, str]]]:
     """The English speech clips joined by 1.5-2.5 s pauses: a minute of talk with natural breaks."""
-    return joined_speech("long_speech", pieces, PAUSE_RANGE_S, SEED, "CC-BY-SA-3.0",
-                         "concatenation of " + ", ".join(piece.id for piece in pieces) + " (see their rows)")
+    return joined_speech(
+        "long_speech",
+        pieces,
+        PAUSE_RANGE_S,
+        SEED,
+        "CC-BY-SA-3.0",
+        "concatenation of " + ", ".join(piece.id for piece in pieces) + " (see their rows)",
+    )
 
 
 def dense_speech() -> Clip:
@@ -339,15 +398,20 @@ def dense_speech() -> Clip:
     folder, licence, speaker = PROMPT_VOICE["en"]
     transcripts = prompt_transcripts("en")
     sounds = fetch(PROMPT_AUDIO["en"]) / f"usr/share/asterisk/sounds/{folder}"
-    pieces = [Clip(name, load(sounds / f"{name}.wav"), "en", "speech", transcripts[name], licence, "")
-              for name in DENSE_PROMPTS]
-    source = (f"{PROMPT_AUDIO['en'].pin} /usr/share/asterisk/sounds/{folder}/"
-              f"{{{','.join(DENSE_PROMPTS)}}}.wav joined by {DENSE_PAUSE_RANGE_S[0]:g}-{DENSE_PAUSE_RANGE_S[1]:g} s "
-              f"pauses; transcripts from {PROMPT_TEXT['en'].pin}; Asterisk core sounds, voice of {speaker}")
+    pieces = [
+        Clip(name, load(sounds / f"{name}.wav"), "en", "speech", transcripts[name], licence, "")
+        for name in DENSE_PROMPTS
+    ]
+    source = (
+        f"{PROMPT_AUDIO['en'].pin} /usr/share/asterisk/sounds/{folder}/"
+        f"{{{','.join(DENSE_PROMPTS)}}}.wav joined by {DENSE_PAUSE_RANGE_S[0]:g}-{DENSE_PAUSE_RANGE_S[1]:g} s "
+        f"pauses; transcripts from {PROMPT_TEXT['en'].pin}; Asterisk core sounds, voice of {speaker}"
+    )
     return joined_speech("dense_speech", pieces, DENSE_PAUSE_RANGE_S, DENSE_SEED, licence, source)[0]
 
 
 # ---------------------------------------------------------------- sung clips
+
 
 def festival_sing(xml: str, workdir: Path) -> np.ndarray:
     """Sing a Festival SINGING-markup song with the kal diphone voice."""
@@ -370,52 +434,92 @@ def festival_songs(workdir: Path) -> list[Clip]:
     parts = [festival_sing(score, workdir) for score in scores]
     america = np.sum([p[: min(map(len, parts))] for p in parts], axis=0)
     return [
-        Clip("song_daisy", daisy, "en", "sung",
-             "Daisy, Daisy, give me your answer do. I'm half crazy all for the love of you. We don't need a stylish "
-             "marriage, I can't afford a carriage, but you'll look sweet upon the seat of a bicycle built for two.",
-             "public domain", source % "daisy.xml" + "; Harry Dacre, Daisy Bell (1892)"),
-        Clip("song_lochlomond", loch, "en", "sung",
-             "Oh you'll take the high road and I'll take the low road and I'll be in Scotland before ye, but me "
-             "and my true love will never meet again on the bonnie, bonnie banks of Loch Lomond.",
-             "public domain", source % "lochlomond.xml" + " (closing rest dropped); traditional, The Bonnie Banks "
-             "o' Loch Lomond"),
-        Clip("song_america", america, "en", "sung", "Oh beautiful for spacious skies, for amber waves of grain.",
-             "public domain", source % "america1-4.xml" + " (four parts together, at 90 BPM); Katharine Lee Bates "
-             "and Samuel A. Ward, America the Beautiful"),
+        Clip(
+            "song_daisy",
+            daisy,
+            "en",
+            "sung",
+            "Daisy, Daisy, give me your answer do. I'm half crazy all for the love of you. We don't need a stylish "
+            "marriage, I can't afford a carriage, but you'll look sweet upon the seat of a bicycle built for two.",
+            "public domain",
+            source % "daisy.xml" + "; Harry Dacre, Daisy Bell (1892)",
+        ),
+        Clip(
+            "song_lochlomond",
+            loch,
+            "en",
+            "sung",
+            "Oh you'll take the high road and I'll take the low road and I'll be in Scotland before ye, but me "
+            "and my true love will never meet again on the bonnie, bonnie banks of Loch Lomond.",
+            "public domain",
+            source % "lochlomond.xml" + " (closing rest dropped); traditional, The Bonnie Banks o' Loch Lomond",
+        ),
+        Clip(
+            "song_america",
+            america,
+            "en",
+            "sung",
+            "Oh beautiful for spacious skies, for amber waves of grain.",
+            "public domain",
+            source % "america1-4.xml" + " (four parts together, at 90 BPM); Katharine Lee Bates "
+            "and Samuel A. Ward, America the Beautiful",
+        ),
     ]
 
 
 def musicxml(bars: list[list[tuple[str | None, int, str]]], tempo_bpm: int) -> str:
     """A one-voice MusicXML score in 2/4 with the tempo and lyrics that Sinsy reads."""
+
     def note(pitch: str | None, eighths: int, syllable: str) -> str:
         if pitch is None:
             return f"<note><rest/><duration>{eighths}</duration></note>"
-        return (f"<note><pitch><step>{pitch[0]}</step><octave>{pitch[1]}</octave></pitch>"
-                f"<duration>{eighths}</duration><lyric><text>{syllable}</text></lyric></note>")
-    head = (f"<attributes><divisions>2</divisions><time><beats>2</beats><beat-type>4</beat-type></time></attributes>"
-            f"<direction><sound tempo='{tempo_bpm}'/></direction>")
-    measures = "".join(f"<measure number='{i}'>{head if i == 1 else ''}{''.join(note(*n) for n in bar)}</measure>"
-                       for i, bar in enumerate(bars, start=1))
-    return ("<?xml version='1.0' encoding='UTF-8'?><score-partwise><part-list><score-part id='P1'>"
-            f"<part-name>Voice</part-name></score-part></part-list><part id='P1'>{measures}</part></score-partwise>")
+        return (
+            f"<note><pitch><step>{pitch[0]}</step><octave>{pitch[1]}</octave></pitch>"
+            f"<duration>{eighths}</duration><lyric><text>{syllable}</text></lyric></note>"
+        )
+
+    head = (
+        f"<attributes><divisions>2</divisions><time><beats>2</beats><beat-type>4</beat-type></time></attributes>"
+        f"<direction><sound tempo='{tempo_bpm}'/></direction>"
+    )
+    measures = "".join(
+        f"<measure number='{i}'>{head if i == 1 else ''}{''.join(note(*n) for n in bar)}</measure>"
+        for i, bar in enumerate(bars, start=1)
+    )
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?><score-partwise><part-list><score-part id='P1'>"
+        f"<part-name>Voice</part-name></score-part></part-list><part id='P1'>{measures}</part></score-partwise>"
+    )
 
 
 def sakura(workdir: Path) -> Clip:
     score, samples = workdir / "sakura.musicxml", workdir / "sakura.npy"
     score.write_text(musicxml(SAKURA_BARS, SAKURA_TEMPO_BPM), encoding="utf-8")
     rate_hz = int(run([sinsy_python(), "-c", SINSY_SYNTH, score, samples]))
-    return Clip("song_sakura", to_16k(np.load(samples), rate_hz), "ja", "sung",
-                "さくら さくら やよいの空は 見渡す限り", "CC-BY-3.0",
-                f"{PYSINSY.pin} (Sinsy with the bundled NIT SONG070 F001 voice, (c) Nagoya Institute of Technology) "
-                "singing a score written in build_clips.py; traditional, Sakura Sakura")
+    return Clip(
+        "song_sakura",
+        to_16k(np.load(samples), rate_hz),
+        "ja",
+        "sung",
+        "さくら さくら やよいの空は 見渡す限り",
+        "CC-BY-3.0",
+        f"{PYSINSY.pin} (Sinsy with the bundled NIT SONG070 F001 voice, (c) Nagoya Institute of Technology) "
+        "singing a score written in build_clips.py; traditional, Sakura Sakura",
+    )
 
 
 def birthday() -> Clip:
     path = f"basic_pitch-{BASIC_PITCH.version}/tests/resources/vocadito_14.wav"
-    return Clip("song_birthday", load(fetch(BASIC_PITCH) / path), "en", "sung",
-                "Happy birthday to you, happy birthday to you, happy birthday dear listener, happy birthday to you.",
-                "CC-BY-4.0", f"{BASIC_PITCH.pin} {path}; vocadito data set (Bittner et al., 2021, "
-                "zenodo.org/record/5578807), track 14; song Happy Birthday to You")
+    return Clip(
+        "song_birthday",
+        load(fetch(BASIC_PITCH) / path),
+        "en",
+        "sung",
+        "Happy birthday to you, happy birthday to you, happy birthday dear listener, happy birthday to you.",
+        "CC-BY-4.0",
+        f"{BASIC_PITCH.pin} {path}; vocadito data set (Bittner et al., 2021, "
+        "zenodo.org/record/5578807), track 14; song Happy Birthday to You",
+    )
 
 
 def mixes(songs: dict[str, Clip]) -> list[Clip]:
@@ -423,12 +527,21 @@ def mixes(songs: dict[str, Clip]) -> list[Clip]:
     clips = []
     for vocals_id, track, start_s, ratio in MIXES:
         vocals = songs[vocals_id]
-        music = load(fetch(MOH_MUSIC) / f"usr/share/asterisk/moh/{track}.wav")[int(start_s * SAMPLE_RATE_HZ):]
+        music = load(fetch(MOH_MUSIC) / f"usr/share/asterisk/moh/{track}.wav")[int(start_s * SAMPLE_RATE_HZ) :]
         name = vocals_id.removeprefix("song_")
-        clips.append(Clip(f"mix_{name}_{'neg' if ratio < 0 else ''}{abs(ratio)}db", mix(vocals.audio, music, ratio),
-                          vocals.language, "mix", vocals.transcript, "CC-BY-SA-3.0",
-                          f"vocals: {vocals_id}; music: {MOH_MUSIC.pin} /usr/share/asterisk/moh/{track}.wav from "
-                          f"{start_s:.0f} s, {MUSIC_CREDITS[track]}", ratio))
+        clips.append(
+            Clip(
+                f"mix_{name}_{'neg' if ratio < 0 else ''}{abs(ratio)}db",
+                mix(vocals.audio, music, ratio),
+                vocals.language,
+                "mix",
+                vocals.transcript,
+                "CC-BY-SA-3.0",
+                f"vocals: {vocals_id}; music: {MOH_MUSIC.pin} /usr/share/asterisk/moh/{track}.wav from "
+                f"{start_s:.0f} s, {MUSIC_CREDITS[track]}",
+                ratio,
+            )
+        )
     return clips
 
 
@@ -458,8 +571,19 @@ def build(out_dir: Path) -> None:
             write_flac(clip.audio, out_dir / file)
             sums.append(f"{sha256_of(out_dir / file)}  {file}\n")
             ratio = "" if clip.music_to_voice_db is None else f"{clip.music_to_voice_db:g}"
-            rows.writerow([clip.id, file, clip.language, clip.kind, f"{len(clip.audio) / SAMPLE_RATE_HZ:.2f}",
-                           clip.transcript, clip.licence, clip.source, ratio])
+            rows.writerow(
+                [
+                    clip.id,
+                    file,
+                    clip.language,
+                    clip.kind,
+                    f"{len(clip.audio) / SAMPLE_RATE_HZ:.2f}",
+                    clip.transcript,
+                    clip.licence,
+                    clip.source,
+                    ratio,
+                ]
+            )
     with open(out_dir / "long_speech_segments.csv", "w", newline="", encoding="utf-8") as f:
         rows = csv.writer(f, lineterminator="\n")
         rows.writerow(["start_s", "end_s", "text"])
@@ -475,8 +599,11 @@ def check() -> int:
         for line in (Path(tmp) / "SHA256SUMS").read_text().splitlines():
             if line not in committed:
                 print("clip differs:", line.split()[1])
-        different = [name for name in ("SHA256SUMS", "clips.csv", "long_speech_segments.csv")
-                     if (Path(tmp) / name).read_bytes() != (DATA_DIR / name).read_bytes()]
+        different = [
+            name
+            for name in ("SHA256SUMS", "clips.csv", "long_speech_segments.csv")
+            if (Path(tmp) / name).read_bytes() != (DATA_DIR / name).read_bytes()
+        ]
     print("MISMATCH in " + ", ".join(different) if different else "OK: rebuilt outputs match SHA256SUMS and the CSVs")
     return 1 if different else 0
 

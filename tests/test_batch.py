@@ -57,12 +57,18 @@ def test_segments_are_read_from_timestamp_tokens_and_shifted():
     tokenizer = whisper.tokenizer.get_tokenizer(False)
     begin = tokenizer.timestamp_begin
     hello, there = tokenizer.encode(" hello"), tokenizer.encode(" there")
-    result = whisper.DecodingResult(audio_features=None, language="en", tokens=[begin, *hello, begin + 120,
-                                    begin + 120, *there], no_speech_prob=0.01, avg_logprob=-0.2)  # fmt: skip
+    result = whisper.DecodingResult(
+        audio_features=None,
+        language="en",
+        tokens=[begin, *hello, begin + 120, begin + 120, *there],
+        no_speech_prob=0.01,
+        avg_logprob=-0.2,
+    )
     segments = segments_of(result, tokenizer, start_s=30.0, end_s=41.0)
     assert segments == [{"start": 30.0, "end": 32.4, "text": " hello"}, {"start": 32.4, "end": 41.0, "text": " there"}]
-    silent = whisper.DecodingResult(audio_features=None, language="en", tokens=[begin, *hello, begin + 5],
-                                    no_speech_prob=0.9, avg_logprob=-1.5)  # fmt: skip
+    silent = whisper.DecodingResult(
+        audio_features=None, language="en", tokens=[begin, *hello, begin + 5], no_speech_prob=0.9, avg_logprob=-1.5
+    )
     assert segments_of(silent, tokenizer, 0.0, 30.0) == []  # as model.transcribe skips a silent window
 
 
@@ -133,13 +139,16 @@ def test_a_run_killed_mid_way_keeps_what_it_finished_and_leaves_nothing_half_wri
     assert sorted(p.name for p in out.iterdir()) == [f"{c}.{e}" for c in SHORT for e in ("json", "srt")]
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--batch-size", "0"], "--batch-size 0"),
-    (["--model", "tiny.eng"], "Unknown model"),
-    (["--language", "fr"], "English-only"),
-    (["--language", "xx"], "Unknown --language"),
-    (["--address", "127.0.0.1:6379"], "add --engine ray"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--batch-size", "0"], "--batch-size 0"),
+        (["--model", "tiny.eng"], "Unknown model"),
+        (["--language", "fr"], "English-only"),
+        (["--language", "xx"], "Unknown --language"),
+        (["--address", "127.0.0.1:6379"], "add --engine ray"),
+    ],
+)
 def test_usage_errors_are_one_line_and_exit_status_2(capsys, inputs, tmp_path, argv, message):
     assert course_main(["transcribe-batch", str(inputs), "--out", str(tmp_path / "out"), *argv]) == 2
     err = capsys.readouterr().err.strip()

@@ -15,13 +15,16 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
     return status, out, err
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--models", "tiny.en,huge", "--out", "OUT"], "Unknown model(s) huge"),
-    (["--models", " , ", "--out", "OUT"], "--models names no model"),
-    (["--manifest", "nothing.csv", "--out", "OUT"], "--manifest nothing.csv: no such file"),
-    (["--jobs", "0", "--out", "OUT"], "--jobs 0: give 1 or more"),
-    (["--cures", "kit,magic", "--out", "OUT"], "--cures kit,magic: unknown or none"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--models", "tiny.en,huge", "--out", "OUT"], "Unknown model(s) huge"),
+        (["--models", " , ", "--out", "OUT"], "--models names no model"),
+        (["--manifest", "nothing.csv", "--out", "OUT"], "--manifest nothing.csv: no such file"),
+        (["--jobs", "0", "--out", "OUT"], "--jobs 0: give 1 or more"),
+        (["--cures", "kit,magic", "--out", "OUT"], "--cures kit,magic: unknown or none"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_status_2(tmp_path, capsys, args, message):
     status, out, err = run(capsys, *[str(tmp_path / "out") if a == "OUT" else a for a in args])
     assert status == 2 and out == "" and not (tmp_path / "out").exists()
@@ -50,7 +53,9 @@ def test_rates_have_wilson_intervals_and_the_csv_round_trips(tmp_path):
     table = summarize(rows())
     whisper = next(e for e in table if e["model"] == "base" and e["cure"] == "whisper")
     assert whisper["nonspeech"]["hits"] == 2 and whisper["nonspeech"]["rate"] == 50
-    assert whisper["nonspeech"]["low"] == pytest.approx(15.0, abs=0.1) and whisper["nonspeech"]["high"] == pytest.approx(85.0, abs=0.1)
+    assert whisper["nonspeech"]["low"] == pytest.approx(15.0, abs=0.1) and whisper["nonspeech"][
+        "high"
+    ] == pytest.approx(85.0, abs=0.1)
     assert whisper["gaps_wer"] == 50 and whisper["clean_wer"] == 0
     kit = next(e for e in table if e["model"] == "base" and e["cure"] == "kit")
     assert kit["nonspeech"]["hits"] == 0 and kit["nonspeech"]["low"] == 0 and kit["nonspeech"]["high"] > 40
@@ -72,8 +77,17 @@ def test_a_teachers_manifest_runs_each_kind_of_cure_with_the_real_tiny_en(tmp_pa
         f"id,file,transcript\nhush,{nonspeech / 'silence_30s.flac'},\n"
         f"tail,{nonspeech / 'librivox_2+silence.flac'},he was not an ill disposed young man\n"
     )
-    status, out, _ = run(capsys, "--models", "tiny.en", "--cures", "whisper,thresholds,kit", "--manifest",
-                         str(tmp_path / "mine.csv"), "--out", str(tmp_path / "out"))  # fmt: skip
+    status, out, _ = run(
+        capsys,
+        "--models",
+        "tiny.en",
+        "--cures",
+        "whisper,thresholds,kit",
+        "--manifest",
+        str(tmp_path / "mine.csv"),
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert status == 0 and "Wrote" in out
     rows = {(r.clip, r.cure): r for r in read_rows(tmp_path / "out" / "hallucination.csv")}
     assert len(rows) == 6  # two clips, three cures: a run, a filter of that run, and cu.transcribe's default

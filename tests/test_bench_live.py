@@ -30,18 +30,38 @@ def test_commit_latencies_match_words_by_alignment():
 
 
 RESULT = {
-    "dropped_samples": 0, "latency_median_s": 1.9, "latency_p95_s": 4.5, "rtf": 0.4, "max_buffer_s": 12.0,
-    "wer_committed": 0.08, "wer_offline": 0.05, "wer_vs_offline": 0.04, "samples_recorded": 100,
-    "samples_received": 100, "words_committed": 50, "words_timed": 48, "passes": 30, "recording_late_p95_ms": 3.0,
-    "audio_s": 60.0, "wall_s": 61.0,
-    "model": "tiny.en", "policy": "segment", "speed": 1.0, "committed_text": "...",
-}  # fmt: skip
+    "dropped_samples": 0,
+    "latency_median_s": 1.9,
+    "latency_p95_s": 4.5,
+    "rtf": 0.4,
+    "max_buffer_s": 12.0,
+    "wer_committed": 0.08,
+    "wer_offline": 0.05,
+    "wer_vs_offline": 0.04,
+    "samples_recorded": 100,
+    "samples_received": 100,
+    "words_committed": 50,
+    "words_timed": 48,
+    "passes": 30,
+    "recording_late_p95_ms": 3.0,
+    "audio_s": 60.0,
+    "wall_s": 61.0,
+    "model": "tiny.en",
+    "policy": "segment",
+    "speed": 1.0,
+    "committed_text": "...",
+}
 
 
 def test_targets_and_table():
     met = bench_live.check_targets(RESULT)
-    assert met == {"dropped_samples": True, "latency_median_s": True, "latency_p95_s": False,
-                   "max_buffer_s": True, "wer_gap": True}  # fmt: skip
+    assert met == {
+        "dropped_samples": True,
+        "latency_median_s": True,
+        "latency_p95_s": False,
+        "max_buffer_s": True,
+        "wer_gap": True,
+    }
     text = bench_live.table(RESULT)
     assert "commit latency p95 (s)                         4.5  <= 4         MISSED" in text
     assert "WER gap (committed - offline)                 +3.0  <= 3 points  ok" in text
@@ -53,8 +73,13 @@ def test_targets_and_table():
 def test_at_another_speed_the_real_time_targets_are_not_checked():
     fast = {**RESULT, "speed": 4.0, "dropped_samples": 3}
     met = bench_live.check_targets(fast)
-    assert met == {"dropped_samples": False, "latency_median_s": None, "latency_p95_s": None,
-                   "max_buffer_s": None, "wer_gap": None}  # fmt: skip
+    assert met == {
+        "dropped_samples": False,
+        "latency_median_s": None,
+        "latency_p95_s": None,
+        "max_buffer_s": None,
+        "wer_gap": None,
+    }
     lines = bench_live.table(fast).splitlines()
     assert "MISSED" in next(line for line in lines if line.startswith("dropped samples"))
     for label in ("commit latency median (s)", "commit latency p95 (s)", "longest buffer (s)", "WER gap"):
@@ -79,8 +104,21 @@ def test_bench_live_json_on_jfk(tmp_path, capsys):
     reference = tmp_path / "jfk.txt"
     reference.write_text(jfk.transcript, encoding="utf-8")
     trace, plot = tmp_path / "trace.jsonl", tmp_path / "jfk.png"
-    code = bench_live.main(["--audio", str(jfk.path), "--reference", str(reference), "--speed", "4", "--json",
-                            "--trace", str(trace), "--plot", str(plot)])  # fmt: skip
+    code = bench_live.main(
+        [
+            "--audio",
+            str(jfk.path),
+            "--reference",
+            str(reference),
+            "--speed",
+            "4",
+            "--json",
+            "--trace",
+            str(trace),
+            "--plot",
+            str(plot),
+        ]
+    )
     assert code == 0
     result = json.loads(capsys.readouterr().out)
     passes = read_trace(trace)

@@ -26,8 +26,13 @@ def _write_manifest(path, rows, columns=TEACHER_COLUMNS):
 
 def _teacher_row(clip, folder, **cells):
     """``clip`` as a teacher writes it: its file relative to the manifest's ``folder``, the duration blank."""
-    return {"id": clip.id, "file": os.path.relpath(clip.path, folder), "language": clip.language,
-            "transcript": clip.transcript, **cells}  # fmt: skip
+    return {
+        "id": clip.id,
+        "file": os.path.relpath(clip.path, folder),
+        "language": clip.language,
+        "transcript": clip.transcript,
+        **cells,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +58,9 @@ def bench_out(tmp_path_factory, two_clips):
     manifest = _write_manifest(folder / "clips.csv", rows)
     stderr = io.StringIO()
     with contextlib.redirect_stderr(stderr):
-        code = course_utils_main(["bench-wer", "--manifest", str(manifest), "--models", "tiny.en",
-                                  "--out", str(folder / "out")])  # fmt: skip
+        code = course_utils_main(
+            ["bench-wer", "--manifest", str(manifest), "--models", "tiny.en", "--out", str(folder / "out")]
+        )
     assert code == 0, stderr.getvalue()
     with (folder / "out" / "wer.csv").open(encoding="utf-8") as file:
         return folder / "out", list(csv.DictReader(file)), stderr.getvalue()
@@ -124,14 +130,18 @@ def test_a_blank_duration_is_measured_and_a_bad_row_is_named(tmp_path, two_clips
     [
         (("id", "file", "language"), [{}], "lacks the column(s) transcript. A manifest needs id, file, language"),
         (TEACHER_COLUMNS, [], "lists no clip that can be measured"),
-        (TEACHER_COLUMNS, [{"id": "a", "file": "a.wav", "language": "en", "transcript": "hi"}],
-         "lists no clip that can be measured"),  # fmt: skip
+        (
+            TEACHER_COLUMNS,
+            [{"id": "a", "file": "a.wav", "language": "en", "transcript": "hi"}],
+            "lists no clip that can be measured",
+        ),
     ],
 )
 def test_a_manifest_that_cannot_be_used_is_one_line(tmp_path, capsys, columns, rows, expected):
     manifest = _write_manifest(tmp_path / "clips.csv", rows, columns)
-    code = course_utils_main(["bench-wer", "--manifest", str(manifest), "--models", "tiny.en",
-                              "--out", str(tmp_path / "out")])  # fmt: skip
+    code = course_utils_main(
+        ["bench-wer", "--manifest", str(manifest), "--models", "tiny.en", "--out", str(tmp_path / "out")]
+    )
     assert code == 2
     error = capsys.readouterr().err.splitlines()[-1]
     assert error.startswith("python -m course_utils bench-wer: error: ") and expected in error

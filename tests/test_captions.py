@@ -117,16 +117,21 @@ def test_bad_input_closes_only_its_own_connection(tiny_en, start_server):
         start = json.dumps({"type": "start", "sample_rate": SPEAKER_RATE_HZ})
         too_big = b"\0" * (MAX_MESSAGE_BYTES + 4)
         cases = {  # what is sent -> (close code, words of the reason)
-            (wrong,): (1008, "token"), (wrong.replace("captions", "speaker"),): (1008, "token"),
-            (viewers, "hello"): (1003, "malformed"), (viewers, b"\x00\xff"): (1003, "malformed"),
-            (viewers, '{"type": "start"}'): (1003, "malformed"), (viewers, too_big): (1009, "too big"),
+            (wrong,): (1008, "token"),
+            (wrong.replace("captions", "speaker"),): (1008, "token"),
+            (viewers, "hello"): (1003, "malformed"),
+            (viewers, b"\x00\xff"): (1003, "malformed"),
+            (viewers, '{"type": "start"}'): (1003, "malformed"),
+            (viewers, too_big): (1009, "too big"),
             (viewers, *['{"type": "ping"}'] * round(3 * MAX_MESSAGES_PER_S)): (1008, "too many"),
-            (speaker, b"\0" * 400): (1003, "before"), (speaker, "{not json"): (1003, "malformed"),
+            (speaker, b"\0" * 400): (1003, "before"),
+            (speaker, "{not json"): (1003, "malformed"),
             (speaker, '{"type": "start", "sample_rate": "fast"}'): (1003, "sample_rate"),
-            (speaker, start, b"\0" * 7): (1003, "float32"), (speaker, start, too_big): (1009, "too big"),
+            (speaker, start, b"\0" * 7): (1003, "float32"),
+            (speaker, start, too_big): (1009, "too big"),
             (speaker, start, np.full(64, np.nan, "<f4").tobytes()): (1003, "finite"),
             (speaker, start, *[b"\0" * 4 * SPEAKER_RATE_HZ] * 12): (1008, "real time"),
-        }  # fmt: skip
+        }
         for (url, *messages), (code, words) in cases.items():
             got = await closed_after(url, *messages)
             assert got[0] == code and words in got[1], (messages[:1], got)

@@ -42,8 +42,13 @@ def test_token_names_spell_out_special_tokens() -> None:
     tokenizer = get_tokenizer(True, num_languages=99, language="es", task="translate")
     sequence = [*tokenizer.sot_sequence_including_notimestamps, tokenizer.timestamp_begin + 54, tokenizer.eot]
     assert token_names(tokenizer, sequence) == [
-        "<|startoftranscript|>", "<|es|>", "<|translate|>", "<|notimestamps|>", "<|1.08|>", "<|endoftext|>",
-    ]  # fmt: skip
+        "<|startoftranscript|>",
+        "<|es|>",
+        "<|translate|>",
+        "<|notimestamps|>",
+        "<|1.08|>",
+        "<|endoftext|>",
+    ]
     english_only = get_tokenizer(False)
     assert token_names(english_only, english_only.sot_sequence) == ["<|startoftranscript|>"]
 

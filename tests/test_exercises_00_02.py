@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import whisper
+from checker_output import passes, printed
 
 import course_utils as cu
 from course_utils.exercises import nb00, nb01, nb02
 from course_utils.exercises.feedback import NOT_YET
-from checker_output import passes, printed
-
 
 # Notebook 00, exercise 1: SRT times.
 

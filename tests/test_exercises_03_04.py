@@ -7,6 +7,7 @@ counts through course_utils.wer), never typed in here.
 import zlib
 from itertools import zip_longest
 
+import checker_output
 import pytest
 import whisper
 import whisper.utils
@@ -15,7 +16,6 @@ from whisper.tokenizer import get_tokenizer
 from course_utils.exercises import nb03, nb04
 from course_utils.exercises.feedback import CORRECT, NOT_YET
 from course_utils.wer import word_error_rate
-import checker_output
 
 
 @pytest.fixture
@@ -81,8 +81,9 @@ def test_start_tokens_wrong(said):
     transcribing = get_tokenizer(True, language="it", task="transcribe").sot_sequence_including_notimestamps
     assert "one more special token" in said(nb03.check_start_tokens, START_NAMES[:-1])  # off by one: no timestamps
     assert "<|translate|>" in said(nb03.check_start_tokens, list(transcribing))
-    assert "wrong order" in said(nb03.check_start_tokens, [START_NAMES[0], START_NAMES[2], START_NAMES[1],
-                                                           START_NAMES[3]])  # fmt: skip
+    assert "wrong order" in said(
+        nb03.check_start_tokens, [START_NAMES[0], START_NAMES[2], START_NAMES[1], START_NAMES[3]]
+    )
     english = get_tokenizer(True, language="en", task="translate").sot_sequence_including_notimestamps
     assert not accepted(said(nb03.check_start_tokens, list(english)))  # the target, not the audio's language
     assert not accepted(said(nb03.check_start_tokens, START_IDS + [ITALIAN.eot]))
@@ -244,6 +245,7 @@ def test_walk_back_wrong(said):
     assert "exactly once, in order" in said(nb04.check_walk_back, gaps_last)
     # Not reversed at the end of the walk
     assert "reverse the list" in said(nb04.check_walk_back, lambda r, h: walk_back(r, h)[::-1])
+
     # Off by one: each reference word paired with the hypothesis word after it
     def shifted(reference, hypothesis):
         pairs = walk_back(reference, hypothesis)

@@ -4,12 +4,11 @@ an upside-down ratio, right totals by a wrong path) are rejected, and the right 
 from __future__ import annotations
 
 import pytest
+from checker_output import accepts, said
 
 from course_utils.audio import SAMPLE_RATE
 from course_utils.exercises import nb05, nb06
 from course_utils.live.sources import CHUNK_S, DEVICE_BUFFER_S
-from checker_output import accepts, said
-
 
 # -- Notebook 05 ---------------------------------------------------------------------------------------------
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from checker_output import passes, printed
 
 from course_utils.exercises import nb07
 from course_utils.exercises.feedback import NOT_YET
-from checker_output import passes, printed
-
 
 # Exercise 1: encoder frames for 7.5 s.
 
@@ -21,8 +20,14 @@ def test_encoder_frames_right_answer_passes(capsys: pytest.CaptureFixture) -> No
 
 @pytest.mark.parametrize(
     ("answer", "hint"),
-    [(None, "Set `answer`"), (750, "mel frames"), (1500, "whole 30 s"), (374, "One off"), (376, "One off"),
-     (188, "20 ms")],  # fmt: skip
+    [
+        (None, "Set `answer`"),
+        (750, "mel frames"),
+        (1500, "whole 30 s"),
+        (374, "One off"),
+        (376, "One off"),
+        (188, "20 ms"),
+    ],
 )
 def test_encoder_frames_wrong_answers_are_rejected(capsys: pytest.CaptureFixture, answer, hint: str) -> None:
     nb07.check_encoder_frames(answer)
@@ -124,8 +129,14 @@ def test_best_head_wrong_answers_are_rejected(capsys: pytest.CaptureFixture) -> 
     best = tuple(int(n) for n in np.unravel_index(errors.argmin(), errors.shape))
     worst = tuple(int(n) for n in np.unravel_index(errors.argmax(), errors.shape))
     second = tuple(int(n) for n in np.unravel_index(np.argsort(errors, axis=None)[1], errors.shape))
-    cases = [(None, "Set `best_head`"), ("2,3", "two whole numbers"), (best[::-1], "Layer first"),
-             (worst, "farthest"), (second, "another head does better"), ((4, 5), "layers 0 to 3")]  # fmt: skip
+    cases = [
+        (None, "Set `best_head`"),
+        ("2,3", "two whole numbers"),
+        (best[::-1], "Layer first"),
+        (worst, "farthest"),
+        (second, "another head does better"),
+        ((4, 5), "layers 0 to 3"),
+    ]
     for answer, hint in cases:
         if answer == best:  # a square case where swapping gives the same head: nothing to test
             continue

@@ -4,10 +4,10 @@ counted, an off-by-one n) get a hint, never a Correct!."""
 import math
 
 import pytest
+from checker_output import printed
 
 from course_utils.exercises import nb08
 from course_utils.hallucination import wilson_interval
-from checker_output import printed
 
 
 def test_interval_right_answer_passes_and_wrong_ones_are_rejected(capsys):
@@ -52,8 +52,10 @@ def test_skip_rule_right_function_passes_and_wrong_ones_are_rejected(capsys):
     assert printed(capsys).startswith("Not yet. skips must be a function")
 
 
-@pytest.mark.parametrize("answer, hint", [(12, "every word written"), (2, "more than once"), (0.4, "not a rate"),
-                                          (5, "Align"), ("many", "whole number")])  # fmt: skip
+@pytest.mark.parametrize(
+    "answer, hint",
+    [(12, "every word written"), (2, "more than once"), (0.4, "not a rate"), (5, "Align"), ("many", "whole number")],
+)
 def test_invented_wrong_counts_are_rejected(capsys, answer, hint):
     nb08.check_invented(answer)
     out = printed(capsys)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import math
 
+from checker_output import accepts, said
+
 from course_utils.batch.cost import break_even_hours
 from course_utils.exercises import nb09
-from checker_output import accepts, said
 
 
 def test_batches(capsys):

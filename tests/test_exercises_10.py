@@ -4,10 +4,10 @@ ratio, the worst case for the mean, seconds for milliseconds, a line that still 
 from __future__ import annotations
 
 import pytest
+from checker_output import said
 
 from course_utils.exercises import nb10
 from course_utils.exercises.feedback import CORRECT, NOT_YET
-from checker_output import said
 
 
 def test_poll_wait(capsys):

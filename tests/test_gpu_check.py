@@ -32,7 +32,11 @@ def test_without_a_gpu_it_says_so_and_measures_and_checks_the_cpu_column(tmp_pat
     table = done.stdout[done.stdout.index("model    task") :].splitlines()
     assert "cpu s" in table[0] and "cuda" not in table[0] and "speed-up" not in table[0]
     tasks = [line[9:33].strip() for line in table[1:]]
-    assert tasks == ["transcribe librivox_2", "live pass librivox_2", "batched decode x2"]  # no detect_language: tiny.en is .en
+    assert tasks == [
+        "transcribe librivox_2",
+        "live pass librivox_2",
+        "batched decode x2",
+    ]  # no detect_language: tiny.en is .en
     assert all("  ok (WER " in line for line in table[1:])
     assert out.read_text() == done.stdout and "All checks passed." in done.stderr
 
@@ -81,8 +85,25 @@ def test_two_devices_side_by_side_with_the_gpus_speed_up():
         }
     }
     header, line = gpu_check.table_lines(rows, {("tiny.en", "transcribe jfk"): 11.0}, ["cuda", "cpu"])
-    assert header.split() == ["model", "task", "audio", "s", "cuda", "s", "x", "real", "time", "cpu", "s", "x", "real",
-                              "time", "GPU", "speed-up", "check"]  # fmt: skip
+    assert header.split() == [
+        "model",
+        "task",
+        "audio",
+        "s",
+        "cuda",
+        "s",
+        "x",
+        "real",
+        "time",
+        "cpu",
+        "s",
+        "x",
+        "real",
+        "time",
+        "GPU",
+        "speed-up",
+        "check",
+    ]
     assert line.split()[:9] == ["tiny.en", "transcribe", "jfk", "11.0", "0.50", "22.0x", "2.00", "5.5x", "4.0x"]
     assert line.endswith("ok (WER 0.00 / WER 0.00; GPU vs CPU words: WER 0.00)")
 

@@ -5,11 +5,21 @@ import pytest
 
 import course_utils as cu
 from course_utils.bench_hallucination import read_rows
-from course_utils.hallucination import (
-    HALLUCINATED_PHRASES, NONSPEECH_KINDS, NONSPEECH_MANIFEST, VAD_EDGE_S, VAD_JOIN_S, count_phrases, find_speech,
-    invented_words, is_known_hallucination, is_no_speech, read_sounds, wilson_interval,
-)  # fmt: skip
 from course_utils.data import DATA_DIR
+from course_utils.hallucination import (
+    HALLUCINATED_PHRASES,
+    NONSPEECH_KINDS,
+    NONSPEECH_MANIFEST,
+    VAD_EDGE_S,
+    VAD_JOIN_S,
+    count_phrases,
+    find_speech,
+    invented_words,
+    is_known_hallucination,
+    is_no_speech,
+    read_sounds,
+    wilson_interval,
+)
 
 RESULTS = DATA_DIR.parent / "results" / "hallucination"
 
@@ -18,7 +28,9 @@ def test_invented_words_are_all_words_where_nothing_is_said_else_the_insertions(
     assert invented_words("", " you") == 1
     assert invented_words("", "Thank you. Thank you.") == 4
     assert invented_words("", "") == invented_words("", " ...") == 0
-    assert invented_words("he was not an ill disposed young man", "He was not an ill disposed young man. Thank you.") == 2
+    assert (
+        invented_words("he was not an ill disposed young man", "He was not an ill disposed young man. Thank you.") == 2
+    )
     assert invented_words("he was not an ill disposed young man", "He was not an old-sposed young man.") == 0
 
 

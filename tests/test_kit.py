@@ -110,8 +110,9 @@ def test_a_failed_install_is_one_line_without_traceback(tmp_path):
     environment = tmp_path / "env"
     venv.create(environment, with_pip=True)
     python = environment / "bin" / "python"
-    done = subprocess.run([python, "kit.py", "setup"], cwd=ROOT, env=offline(os.environ), capture_output=True,
-                          text=True)  # fmt: skip
+    done = subprocess.run(
+        [python, "kit.py", "setup"], cwd=ROOT, env=offline(os.environ), capture_output=True, text=True
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.splitlines()[-1].startswith("kit.py: installing packages failed (no network?")
     assert not (environment / kit.STAMP).exists()
@@ -129,8 +130,14 @@ def test_a_fresh_clone_sets_up_then_opens_jupyterlab_offline(tmp_path):
     try:
         subprocess.run(["git", "clone", "--quiet", ROOT, clone], check=True)
         env = outside_any_venv()
-        setup = subprocess.run([system_python(), "kit.py", "setup"], cwd=clone, env=env, capture_output=True,
-                               text=True, timeout=SETUP_TIMEOUT_S)  # fmt: skip
+        setup = subprocess.run(
+            [system_python(), "kit.py", "setup"],
+            cwd=clone,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=SETUP_TIMEOUT_S,
+        )
         assert setup.returncode == 0, setup.stdout[-3000:] + setup.stderr[-3000:]
         log = tmp_path / "lab.log"
         answer = answer_from_lab(clone, offline(env), log)
@@ -139,8 +146,13 @@ def test_a_fresh_clone_sets_up_then_opens_jupyterlab_offline(tmp_path):
         assert "pip install" not in output and "no network needed" in output, output
         assert ("--allow-root" in output) == (os.geteuid() == 0), output
         show = "import course_utils; print(course_utils.__file__)"  # from elsewhere, as a kernel in notebooks/
-        imported = subprocess.run([clone / ".venv" / "bin" / "python", "-c", show], cwd=tmp_path, env=offline(env),
-                                  capture_output=True, text=True)  # fmt: skip
+        imported = subprocess.run(
+            [clone / ".venv" / "bin" / "python", "-c", show],
+            cwd=tmp_path,
+            env=offline(env),
+            capture_output=True,
+            text=True,
+        )
         assert imported.stdout.strip() == str(clone / "course_utils" / "__init__.py"), imported.stderr
     finally:
         shutil.rmtree(clone, ignore_errors=True)  # gigabytes: do not leave them in pytest's kept temp folders
@@ -154,8 +166,9 @@ def answer_from_lab(clone: Path, env: dict[str, str], log: Path) -> dict:
     command = [system_python(), "kit.py", "lab", "--no-browser", f"--port={port}", "--ServerApp.port_retries=0"]
     no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with log.open("w") as output:
-        lab = subprocess.Popen(command, cwd=clone, env=env, stdout=output, stderr=subprocess.STDOUT,
-                               start_new_session=True)  # fmt: skip
+        lab = subprocess.Popen(
+            command, cwd=clone, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             deadline = time.monotonic() + LAB_START_TIMEOUT_S
             while time.monotonic() < deadline and lab.poll() is None:

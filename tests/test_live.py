@@ -324,12 +324,22 @@ def test_make_policy_names_the_choices():
 
 # Three phrases with pauses between them, then a long one: (word, start, end) in source seconds.
 SCRIPT = [
-    ("and", 0.3, 0.6), ("so", 0.7, 0.9), ("my", 1.0, 1.2), ("fellow", 1.3, 1.7), ("americans", 1.8, 2.5),
-    ("ask", 3.6, 3.9), ("not", 4.0, 4.5),
-    ("what", 5.5, 5.8), ("your", 5.9, 6.1), ("country", 6.2, 6.7), ("can", 6.8, 7.0), ("do", 7.1, 7.3),
-    ("for", 7.4, 7.6), ("you", 7.7, 8.0),
+    ("and", 0.3, 0.6),
+    ("so", 0.7, 0.9),
+    ("my", 1.0, 1.2),
+    ("fellow", 1.3, 1.7),
+    ("americans", 1.8, 2.5),
+    ("ask", 3.6, 3.9),
+    ("not", 4.0, 4.5),
+    ("what", 5.5, 5.8),
+    ("your", 5.9, 6.1),
+    ("country", 6.2, 6.7),
+    ("can", 6.8, 7.0),
+    ("do", 7.1, 7.3),
+    ("for", 7.4, 7.6),
+    ("you", 7.7, 8.0),
     *[(f"word{i}", 9.0 + 0.4 * i, 9.3 + 0.4 * i) for i in range(12)],
-]  # fmt: skip
+]
 SCRIPT_S = 14.5
 
 
@@ -358,17 +368,27 @@ class ScriptedWhisper:
             )
             last_end = e
         segments += [current] if current else []
-        return {"segments": [
-            {"text": "".join(w["word"] for w in seg), "words": seg, "start": seg[0]["start"], "end": seg[-1]["end"],
-             "no_speech_prob": 0.05, "avg_logprob": -0.3, "compression_ratio": 1.2}
-            for seg in segments
-        ]}  # fmt: skip
+        return {
+            "segments": [
+                {
+                    "text": "".join(w["word"] for w in seg),
+                    "words": seg,
+                    "start": seg[0]["start"],
+                    "end": seg[-1]["end"],
+                    "no_speech_prob": 0.05,
+                    "avg_logprob": -0.3,
+                    "compression_ratio": 1.2,
+                }
+                for seg in segments
+            ]
+        }
 
 
 def scripted_transcriber(microphone, policy="segment") -> tuple[live.LiveTranscriber, ScriptedWhisper]:
     scripted = ScriptedWhisper(SCRIPT)
-    transcriber = live.LiveTranscriber(None, microphone, policy, min_new_audio_s=0.25, transcribe_fn=scripted,
-                                       vad=False)  # fmt: skip
+    transcriber = live.LiveTranscriber(
+        None, microphone, policy, min_new_audio_s=0.25, transcribe_fn=scripted, vad=False
+    )
     scripted.buffer = transcriber.buffer
     return transcriber, scripted
 
@@ -447,8 +467,12 @@ def test_live_transcriber_reports_an_error_from_its_thread():
 
 
 def segment(text, no_speech_prob=0.1, avg_logprob=-0.3, compression_ratio=1.2):
-    return {"text": text, "no_speech_prob": no_speech_prob, "avg_logprob": avg_logprob,
-            "compression_ratio": compression_ratio}  # fmt: skip
+    return {
+        "text": text,
+        "no_speech_prob": no_speech_prob,
+        "avg_logprob": avg_logprob,
+        "compression_ratio": compression_ratio,
+    }
 
 
 def test_speech_gate_rules():
@@ -503,10 +527,20 @@ def test_voice_detector_hears_speech_but_not_applause_and_scores_each_frame_once
 @pytest.mark.parametrize("vad", [True, False])
 def test_the_voice_detector_keeps_the_live_loop_from_transcribing_applause(vad):
     def thanking(audio, prompt):  # Whisper as it behaves on applause: a confident "Thank you."
-        words = [{"word": " Thank", "start": 0.0, "end": 0.5, "probability": 0.9},
-                 {"word": " you.", "start": 0.5, "end": 1.0, "probability": 0.9}]  # fmt: skip
-        return {"segments": [{**segment(" Thank you.", no_speech_prob=0.2, avg_logprob=-0.2), "start": 0.0, "end": 1.0,
-                              "words": words}]}  # fmt: skip
+        words = [
+            {"word": " Thank", "start": 0.0, "end": 0.5, "probability": 0.9},
+            {"word": " you.", "start": 0.5, "end": 1.0, "probability": 0.9},
+        ]
+        return {
+            "segments": [
+                {
+                    **segment(" Thank you.", no_speech_prob=0.2, avg_logprob=-0.2),
+                    "start": 0.0,
+                    "end": 1.0,
+                    "words": words,
+                }
+            ]
+        }
 
     applause = cu.load_audio(NONSPEECH / "applause_long.flac")
     mic = live.SimulatedMicrophone(applause, chunk_s=0.5, speed=10)

@@ -230,8 +230,9 @@ def test_upload_decodes_to_16k(tmp_path):
     wav = cu.save_wav(tmp_path / "voice.wav", speechlike(1.5, 22_050), sr=22_050)
     upload = AudioUpload()
     content, now = memoryview(wav.read_bytes()), datetime.now(timezone.utc)
-    upload.value = ({"name": "voice.wav", "type": "audio/wav", "size": len(content), "content": content,
-                     "last_modified": now},)  # fmt: skip
+    upload.value = (
+        {"name": "voice.wav", "type": "audio/wav", "size": len(content), "content": content, "last_modified": now},
+    )
     assert upload.filename == "voice.wav"
     assert abs(upload.audio().size - 1.5 * cu.SAMPLE_RATE) <= 1
     audio, description = recorded_or_fallback([record(), upload])

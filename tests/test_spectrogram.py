@@ -41,8 +41,12 @@ def test_constants_are_whispers() -> None:
 
 
 def test_stft_matches_torch(audio: np.ndarray) -> None:
-    expected = torch.stft(torch.from_numpy(audio), N_FFT, HOP_LENGTH, window=torch.hann_window(N_FFT),
-                          return_complex=True)[..., :-1].abs() ** 2  # fmt: skip
+    expected = (
+        torch.stft(torch.from_numpy(audio), N_FFT, HOP_LENGTH, window=torch.hann_window(N_FFT), return_complex=True)[
+            ..., :-1
+        ].abs()
+        ** 2
+    )
     power = stft_magnitudes(audio)
     assert power.shape == (N_FREQUENCIES, len(audio) // HOP_LENGTH)
     assert np.abs(power - expected.numpy()).max() < TOLERANCE * power.max()
@@ -75,9 +79,17 @@ def test_steps_clamp_and_scale(audio: np.ndarray) -> None:
 
 def test_librosa_agrees_but_keeps_one_more_frame(audio: np.ndarray) -> None:
     power = librosa.feature.melspectrogram(
-        y=audio, sr=SAMPLE_RATE, n_fft=N_FFT, hop_length=HOP_LENGTH, n_mels=80, htk=False, norm="slaney", power=2.0,
-        center=True, pad_mode="reflect",
-    )  # fmt: skip
+        y=audio,
+        sr=SAMPLE_RATE,
+        n_fft=N_FFT,
+        hop_length=HOP_LENGTH,
+        n_mels=80,
+        htk=False,
+        norm="slaney",
+        power=2.0,
+        center=True,
+        pad_mode="reflect",
+    )
     steps = log_mel_spectrogram_steps(audio, pad=False)
     assert power.shape == (80, steps.mel.shape[1] + 1)
     assert np.abs(power[:, :-1] - steps.mel).max() < TOLERANCE * steps.mel.max()

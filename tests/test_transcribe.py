@@ -39,10 +39,16 @@ class FakeWhisper:
         segments = []
         for start, end in zip(edges[::2], edges[1::2]):
             cut = end == len(audio) and end - start < WORD_S * SR
-            segments.append({
-                "id": len(segments), "seek": start // N_SAMPLES * N_SAMPLES // HOP_LENGTH, "start": start / SR,
-                "end": end / SR, "text": " cut" if cut else f" w{round(audio[start] * 100)}", "temperature": 0.0,
-            })  # fmt: skip
+            segments.append(
+                {
+                    "id": len(segments),
+                    "seek": start // N_SAMPLES * N_SAMPLES // HOP_LENGTH,
+                    "start": start / SR,
+                    "end": end / SR,
+                    "text": " cut" if cut else f" w{round(audio[start] * 100)}",
+                    "temperature": 0.0,
+                }
+            )
         language = options.get("language") or "xx"  # "detected"
         return {"text": "".join(s["text"] for s in segments), "segments": segments, "language": language}
 
@@ -84,15 +90,17 @@ def test_long_audio_goes_in_pieces_and_loses_no_word(starts_s, total_s, piece_st
 
 def test_pieces_detect_the_language_once_and_are_prompted_with_the_text_so_far():
     model = FakeWhisper()
-    cu.transcribe(model, words_at([10.0, 569.8, 900.2, 1139.9, 1250.0], 1260), plain=True, temperature=0,
-                  initial_prompt="Hi.")
+    cu.transcribe(
+        model, words_at([10.0, 569.8, 900.2, 1139.9, 1250.0], 1260), plain=True, temperature=0, initial_prompt="Hi."
+    )
     assert [call.get("language") for call in model.calls] == [None, "xx", "xx"]
     assert [call.get("initial_prompt") for call in model.calls] == ["Hi.", " w1", " w1 w2 w3"]
     assert all(call["verbose"] is None and call["fp16"] is False for call in model.calls)
 
     model = FakeWhisper()
-    cu.transcribe(model, words_at([10.0, 700.0], 800), plain=True, condition_on_previous_text=False,
-                  initial_prompt="Hi.")
+    cu.transcribe(
+        model, words_at([10.0, 700.0], 800), plain=True, condition_on_previous_text=False, initial_prompt="Hi."
+    )
     assert [call.get("initial_prompt") for call in model.calls] == ["Hi.", None]  # Whisper: first window only
 
 

@@ -69,4 +69,3 @@ def test_show_alignment_lines_up_rows_and_wraps():
         "REF: daisy give me",
         "REF: your answer do",
     ]
-

@@ -99,28 +99,44 @@ def tasks(model: whisper.Whisper, clips: list[cu.Clip], batch: int, wanted: list
     if "transcribe" in wanted:
         for c in clips:
             audio = audios[c.id]
-            yield Task(f"transcribe {c.id}", len(audio) / sr,
-                       lambda audio=audio: cu.transcribe(model, audio, temperature=0.0, language="en")["text"],
-                       judge_transcript(c.transcript))  # fmt: skip
+            yield Task(
+                f"transcribe {c.id}",
+                len(audio) / sr,
+                lambda audio=audio: cu.transcribe(model, audio, temperature=0.0, language="en")["text"],
+                judge_transcript(c.transcript),
+            )
     if "detect_language" in wanted and model.is_multilingual:
         french = cu.clip(LANGUAGE_CLIP)
         audio = cu.load_audio(french.path)
         mel = whisper.log_mel_spectrogram(whisper.pad_or_trim(audio), model.dims.n_mels).to(model.device, dtype)
-        yield Task(f"detect_language {french.id}", len(audio) / sr, lambda: model.detect_language(mel),
-                   judge_language(french.language))  # fmt: skip
+        yield Task(
+            f"detect_language {french.id}",
+            len(audio) / sr,
+            lambda: model.detect_language(mel),
+            judge_language(french.language),
+        )
     if "live" in wanted:
         audio = audios[clips[0].id][: whisper.audio.N_SAMPLES]
-        yield Task(f"live pass {clips[0].id}", len(audio) / sr, lambda: live.transcribe_buffer(model, audio)["text"],
-                   judge_transcript(clips[0].transcript))  # fmt: skip
+        yield Task(
+            f"live pass {clips[0].id}",
+            len(audio) / sr,
+            lambda: live.transcribe_buffer(model, audio)["text"],
+            judge_transcript(clips[0].transcript),
+        )
     if "batch" in wanted:
         chosen = [cu.clip(BATCH_CLIPS[i % len(BATCH_CLIPS)]) for i in range(batch)]
         windows = [cu.load_audio(c.path) for c in chosen]
         mels = torch.stack([whisper.log_mel_spectrogram(whisper.pad_or_trim(a), model.dims.n_mels) for a in windows])
         mels = mels.to(model.device, dtype)
-        options = whisper.DecodingOptions(language="en", temperature=0.0, without_timestamps=True,
-                                          fp16=cu.use_fp16(model))  # fmt: skip
-        yield Task(f"batched decode x{batch}", sum(len(a) for a in windows) / sr,
-                   lambda: whisper.decode(model, mels, options), judge_batch([c.transcript for c in chosen]))
+        options = whisper.DecodingOptions(
+            language="en", temperature=0.0, without_timestamps=True, fp16=cu.use_fp16(model)
+        )
+        yield Task(
+            f"batched decode x{batch}",
+            sum(len(a) for a in windows) / sr,
+            lambda: whisper.decode(model, mels, options),
+            judge_batch([c.transcript for c in chosen]),
+        )
 
 
 def synchronize(device: str) -> None:
@@ -169,8 +185,9 @@ def machine_lines(chosen: tuple[str, bool]) -> list[str]:
         gpu = torch.cuda.get_device_properties(0)
         lines.append(f"GPU: {gpu.name}, {gpu.total_memory / 2**30:.1f} GiB, compute capability {gpu.major}.{gpu.minor}")
     else:
-        lines.append(f"No NVIDIA GPU found (torch.cuda.is_available() is False; torch {torch.__version__}): "
-                     "the CPU column only.")  # fmt: skip
+        lines.append(
+            f"No NVIDIA GPU found (torch.cuda.is_available() is False; torch {torch.__version__}): the CPU column only."
+        )
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     verdict = "ok" if chosen == (expected, expected == "cuda") else "FAILED"
     lines.append(f"cu.load_model chose {chosen[0]}, cu.use_fp16 chose fp16={chosen[1]}: {verdict}")
@@ -236,8 +253,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.require_gpu and not torch.cuda.is_available():
-        print(f"No NVIDIA GPU found (torch.cuda.is_available() is False; torch {torch.__version__}). Run this on a "
-              "machine with a GPU and a CUDA build of torch.", file=sys.stderr)  # fmt: skip
+        print(
+            f"No NVIDIA GPU found (torch.cuda.is_available() is False; torch {torch.__version__}). Run this on a "
+            "machine with a GPU and a CUDA build of torch.",
+            file=sys.stderr,
+        )
         return 1
     auto = cu.default_device()
     devices = [auto, "cpu"] if auto == "cuda" else [auto]

@@ -35,8 +35,9 @@ def run(path: Path, execute: bool) -> None:
     notebook = nbformat.read(path, as_version=4)
     if execute:
         os.environ.setdefault("WHISPER_LAB_OFFLINE", "1")
-        NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()  # fmt: skip
+        NotebookClient(
+            notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        ).execute()
     clean(notebook)
     nbformat.write(notebook, path)
     print(f"{'ran' if execute else 'cleaned'} {path}", file=sys.stderr)

@@ -41,8 +41,20 @@ REPEATS = 2  # the English speech twice over: enough windows to fill a batch of 
 FASTER_BATCH = 8  # batch size of faster-whisper's BatchedInferencePipeline
 TARGET_SPEEDUP = 1.5  # batch 8 against batch 1, on the 2-core CPU
 SAMPLE_EVERY_S = 0.01  # seconds between two readings of the process's memory
-COLUMNS = ("engine", "model", "batch_size", "windows", "audio_s", "wall_s", "encoder_s", "decoder_s",
-           "audio_s_per_s", "peak_memory_mb", "wer", "threads")  # fmt: skip
+COLUMNS = (
+    "engine",
+    "model",
+    "batch_size",
+    "windows",
+    "audio_s",
+    "wall_s",
+    "encoder_s",
+    "decoder_s",
+    "audio_s_per_s",
+    "peak_memory_mb",
+    "wer",
+    "threads",
+)
 
 
 class PeakMemory:
@@ -119,8 +131,19 @@ def measure_openai(name: str, batch_sizes: tuple[int, ...] = BATCH_SIZES, repeat
                     if result is not None:
                         texts[w.file] = result["text"]
             wall_s = time.perf_counter() - started
-        rows.append(_row("openai-whisper", name, size, len(windows), audio_s, wall_s, memory.peak_mb,
-                         corpus_wer(texts, references), timings))  # fmt: skip
+        rows.append(
+            _row(
+                "openai-whisper",
+                name,
+                size,
+                len(windows),
+                audio_s,
+                wall_s,
+                memory.peak_mb,
+                corpus_wer(texts, references),
+                timings,
+            )
+        )
     return rows
 
 
@@ -130,8 +153,9 @@ def measure_faster(name: str, repeats: int = REPEATS) -> list[dict]:
 
     audio, references = english_speech(repeats)
     audio_s = sum(len(s) for s in audio.values()) / SAMPLE_RATE
-    model = WhisperModel(str(ctranslate2_folder(name)), device="cpu", compute_type="int8",
-                         cpu_threads=torch.get_num_threads())  # fmt: skip
+    model = WhisperModel(
+        str(ctranslate2_folder(name)), device="cpu", compute_type="int8", cpu_threads=torch.get_num_threads()
+    )
     pipelines = {1: model, FASTER_BATCH: BatchedInferencePipeline(model)}
     options = {"language": "en", "beam_size": 1, "temperature": 0.0, "condition_on_previous_text": False}
     rows = []
@@ -140,19 +164,42 @@ def measure_faster(name: str, repeats: int = REPEATS) -> list[dict]:
         "".join(s.text for s in pipeline.transcribe(next(iter(audio.values())), **options, **batch)[0])  # warm-up
         with PeakMemory() as memory:
             started = time.perf_counter()
-            texts = {file: "".join(s.text for s in pipeline.transcribe(samples, **options, **batch)[0])
-                     for file, samples in audio.items()}  # fmt: skip
+            texts = {
+                file: "".join(s.text for s in pipeline.transcribe(samples, **options, **batch)[0])
+                for file, samples in audio.items()
+            }
             wall_s = time.perf_counter() - started
-        rows.append(_row("faster-whisper int8", name, size, None, audio_s, wall_s, memory.peak_mb,
-                         corpus_wer(texts, references), None))  # fmt: skip
+        rows.append(
+            _row(
+                "faster-whisper int8",
+                name,
+                size,
+                None,
+                audio_s,
+                wall_s,
+                memory.peak_mb,
+                corpus_wer(texts, references),
+                None,
+            )
+        )
     return rows
 
 
 def _row(engine, model, size, windows, audio_s, wall_s, peak_mb, wer, timings: Timings | None) -> dict:
-    return {"engine": engine, "model": model, "batch_size": size, "windows": windows, "audio_s": round(audio_s, 1),
-            "wall_s": round(wall_s, 2), "encoder_s": timings and round(timings.encoder_s, 2),
-            "decoder_s": timings and round(timings.decoder_s, 2), "audio_s_per_s": round(audio_s / wall_s, 2),
-            "peak_memory_mb": round(peak_mb), "wer": round(wer, 4), "threads": torch.get_num_threads()}  # fmt: skip
+    return {
+        "engine": engine,
+        "model": model,
+        "batch_size": size,
+        "windows": windows,
+        "audio_s": round(audio_s, 1),
+        "wall_s": round(wall_s, 2),
+        "encoder_s": timings and round(timings.encoder_s, 2),
+        "decoder_s": timings and round(timings.decoder_s, 2),
+        "audio_s_per_s": round(audio_s / wall_s, 2),
+        "peak_memory_mb": round(peak_mb),
+        "wer": round(wer, 4),
+        "threads": torch.get_num_threads(),
+    }
 
 
 def speedups(rows: list[dict]) -> dict[str, float]:
@@ -163,12 +210,16 @@ def speedups(rows: list[dict]) -> dict[str, float]:
 
 
 def print_table(rows: list[dict]) -> None:
-    print(f"{'engine':<21}{'model':<9}{'batch':>6}{'audio s/s':>10}{'wall s':>8}{'encoder s':>10}{'decoder s':>10}"
-          f"{'peak MB':>8}{'WER %':>7}")  # fmt: skip
+    print(
+        f"{'engine':<21}{'model':<9}{'batch':>6}{'audio s/s':>10}{'wall s':>8}{'encoder s':>10}{'decoder s':>10}"
+        f"{'peak MB':>8}{'WER %':>7}"
+    )
     for r in rows:
         split = [f"{r[k]:>10}" if r[k] not in (None, "") else f"{'n/a':>10}" for k in ("encoder_s", "decoder_s")]
-        print(f"{r['engine']:<21}{r['model']:<9}{r['batch_size']:>6}{r['audio_s_per_s']:>10}{r['wall_s']:>8}"
-              f"{''.join(split)}{r['peak_memory_mb']:>8}{100 * float(r['wer']):>7.1f}")  # fmt: skip
+        print(
+            f"{r['engine']:<21}{r['model']:<9}{r['batch_size']:>6}{r['audio_s_per_s']:>10}{r['wall_s']:>8}"
+            f"{''.join(split)}{r['peak_memory_mb']:>8}{100 * float(r['wer']):>7.1f}"
+        )
     for model, speedup in speedups(rows).items():
         verdict = "met" if speedup >= TARGET_SPEEDUP else "NOT met"
         print(f"{model}: batch 8 gives {speedup:.2f}x the throughput of batch 1 (target {TARGET_SPEEDUP}x: {verdict})")
@@ -183,12 +234,20 @@ def write_rows(path: Path, rows: list[dict]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course_utils bench-batch", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils bench-batch",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--models", default=DEFAULT_MODELS, help=f"comma-separated (default {DEFAULT_MODELS})")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for throughput.csv")
-    parser.add_argument("--repeats", type=int, default=REPEATS, metavar="N",
-                        help=f"times the English speech is decoded (default {REPEATS}: 22 windows)")  # fmt: skip
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=REPEATS,
+        metavar="N",
+        help=f"times the English speech is decoded (default {REPEATS}: 22 windows)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)  # internal: measure one model in this process
     args = parser.parse_args(argv)
     if args.child:

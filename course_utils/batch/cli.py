@@ -64,8 +64,9 @@ def check_language(model: str, language: str | None) -> str | None:
     return code
 
 
-def outcomes(jobs: list[Job], engine: str, model: str, batch_size: int, language: str | None,
-             address: str | None) -> Iterator[Outcome]:  # fmt: skip
+def outcomes(
+    jobs: list[Job], engine: str, model: str, batch_size: int, language: str | None, address: str | None
+) -> Iterator[Outcome]:
     """Each job's Outcome from the chosen engine, as soon as it is known."""
     if engine == "ray":
         from .ray_engine import transcribe_files_on_ray
@@ -79,9 +80,16 @@ def outcomes(jobs: list[Job], engine: str, model: str, batch_size: int, language
     return transcribe_files(loaded, jobs, batch_size, language)
 
 
-def transcribe_batch(jobs: list[Job], out: Path, engine: str = "local", model: str = DEFAULT_MODEL,
-                     batch_size: int = DEFAULT_BATCH_SIZE, language: str | None = None, address: str | None = None,
-                     progress: bool = True) -> dict:  # fmt: skip
+def transcribe_batch(
+    jobs: list[Job],
+    out: Path,
+    engine: str = "local",
+    model: str = DEFAULT_MODEL,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    language: str | None = None,
+    address: str | None = None,
+    progress: bool = True,
+) -> dict:
     """Transcribe the jobs whose outputs are not in ``out`` yet; write each result as it comes. Returns the
     summary: files_ok, files_failed, files_skipped, audio_s (seconds transcribed), wall_s."""
     started = time.perf_counter()
@@ -110,13 +118,19 @@ def transcribe_batch(jobs: list[Job], out: Path, engine: str = "local", model: s
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="audio files, or folders searched for audio")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for NAME.json, NAME.srt, errors.csv")
     parser.add_argument("--model", default=DEFAULT_MODEL, help=f"Whisper model name (default {DEFAULT_MODEL})")
-    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N",
-                        help=f"30 s windows decoded together (default {DEFAULT_BATCH_SIZE})")  # fmt: skip
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH_SIZE,
+        metavar="N",
+        help=f"30 s windows decoded together (default {DEFAULT_BATCH_SIZE})",
+    )
     parser.add_argument("--language", metavar="L", help="language code, e.g. en (default: detected per window)")
     parser.add_argument("--engine", choices=ENGINES, default="local", help="local (default) or ray")
     parser.add_argument("--address", metavar="ADDR", help="a running Ray cluster (--engine ray; default: a local one)")
@@ -139,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(summary))
     else:
-        print(f"{summary['files_ok']} transcribed, {summary['files_skipped']} already done, "
-              f"{summary['files_failed']} failed; {summary['audio_s']} s of audio in {summary['wall_s']} s.")
+        print(
+            f"{summary['files_ok']} transcribed, {summary['files_skipped']} already done, "
+            f"{summary['files_failed']} failed; {summary['audio_s']} s of audio in {summary['wall_s']} s."
+        )
     return 1 if summary["files_failed"] else 0

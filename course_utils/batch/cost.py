@@ -20,8 +20,9 @@ def machine_hours(audio_hours: float, throughput: float, setup_hours: float = SE
     return setup_hours + audio_hours / throughput
 
 
-def machine_cost(audio_hours: float, throughput: float, price_per_hour: float,
-                 setup_hours: float = SETUP_HOURS) -> float:  # fmt: skip
+def machine_cost(
+    audio_hours: float, throughput: float, price_per_hour: float, setup_hours: float = SETUP_HOURS
+) -> float:
     """US dollars to transcribe ``audio_hours`` on a machine rented at ``price_per_hour``."""
     return price_per_hour * machine_hours(audio_hours, throughput, setup_hours)
 
@@ -36,8 +37,12 @@ def api_cost(audio_hours: float, price_per_minute: float = API_PRICE_PER_MIN_USD
     return 60 * audio_hours * price_per_minute
 
 
-def break_even_hours(throughput: float, price_per_hour: float, price_per_minute: float = API_PRICE_PER_MIN_USD,
-                     setup_hours: float = SETUP_HOURS) -> float:  # fmt: skip
+def break_even_hours(
+    throughput: float,
+    price_per_hour: float,
+    price_per_minute: float = API_PRICE_PER_MIN_USD,
+    setup_hours: float = SETUP_HOURS,
+) -> float:
     """Hours of audio above which the rented machine costs less than the API (``math.inf`` if it never does):
     where ``price_per_hour * (setup_hours + a / throughput)`` equals ``60 * a * price_per_minute``."""
     saving_per_audio_hour = 60 * price_per_minute - cost_per_audio_hour(throughput, price_per_hour)

@@ -57,8 +57,9 @@ def decoding_options(model: whisper.Whisper, language: str | None = None) -> whi
     return whisper.DecodingOptions(language=language, temperature=0.0, without_timestamps=False, fp16=use_fp16(model))
 
 
-def decode_batch(model: whisper.Whisper, mels: np.ndarray, language: str | None = None,
-                 timings: Timings | None = None) -> list[whisper.DecodingResult]:  # fmt: skip
+def decode_batch(
+    model: whisper.Whisper, mels: np.ndarray, language: str | None = None, timings: Timings | None = None
+) -> list[whisper.DecodingResult]:
     """Decode a batch of log-Mel windows, shape (batch, n_mels, 3000): the encoder runs once on the whole batch,
     then ``whisper.decode`` decodes every window's tokens together (given the encoded audio, it skips the
     encoder). Adds the encoder's and the decoder's wall seconds to ``timings``."""
@@ -76,8 +77,9 @@ def decode_batch(model: whisper.Whisper, mels: np.ndarray, language: str | None 
     return results
 
 
-def decode_windows(model: whisper.Whisper, windows: list[Window], language: str | None = None,
-                   timings: Timings | None = None) -> list[tuple[list[dict], str]]:  # fmt: skip
+def decode_windows(
+    model: whisper.Whisper, windows: list[Window], language: str | None = None, timings: Timings | None = None
+) -> list[tuple[list[dict], str]]:
     """Each window's segments (times from the start of its recording) and language, decoded as one batch."""
     mels = np.stack([log_mel(w.samples, model.dims.n_mels) for w in windows])
     tokenizer = whisper.tokenizer.get_tokenizer(model.is_multilingual, num_languages=model.num_languages)
@@ -85,8 +87,13 @@ def decode_windows(model: whisper.Whisper, windows: list[Window], language: str 
     return [(segments_of(r, tokenizer, w.start_s, w.end_s), r.language) for w, r in zip(windows, results)]
 
 
-def transcribe_files(model: whisper.Whisper, jobs: Iterable[Job], batch_size: int = 8, language: str | None = None,
-                     timings: Timings | None = None) -> Iterator[Outcome]:  # fmt: skip
+def transcribe_files(
+    model: whisper.Whisper,
+    jobs: Iterable[Job],
+    batch_size: int = 8,
+    language: str | None = None,
+    timings: Timings | None = None,
+) -> Iterator[Outcome]:
     """Transcribe recordings ``batch_size`` windows at a time; yields each job's Outcome as soon as it is known.
 
     A recording that cannot be read (not audio, empty, unreadable) yields its error and the others go on.

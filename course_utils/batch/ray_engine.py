@@ -40,11 +40,30 @@ def read_windows(row: dict, n_mels: int) -> list[dict]:
         audio = load_audio(row["path"])
     except (OSError, ValueError) as error:
         empty = np.zeros((n_mels, N_FRAMES), np.float32)
-        return [{**base, "index": 0, "count": 0, "start_s": 0.0, "end_s": 0.0, "audio_s": 0.0,
-                 "error": str(error), "mel": empty}]  # fmt: skip
-    return [{**base, "index": w.index, "count": w.count, "start_s": w.start_s, "end_s": w.end_s,
-             "audio_s": len(audio) / SAMPLE_RATE, "mel": log_mel(w.samples, n_mels)}
-            for w in cut_windows(row["name"], audio)]  # fmt: skip
+        return [
+            {
+                **base,
+                "index": 0,
+                "count": 0,
+                "start_s": 0.0,
+                "end_s": 0.0,
+                "audio_s": 0.0,
+                "error": str(error),
+                "mel": empty,
+            }
+        ]
+    return [
+        {
+            **base,
+            "index": w.index,
+            "count": w.count,
+            "start_s": w.start_s,
+            "end_s": w.end_s,
+            "audio_s": len(audio) / SAMPLE_RATE,
+            "mel": log_mel(w.samples, n_mels),
+        }
+        for w in cut_windows(row["name"], audio)
+    ]
 
 
 class WindowDecoder:
@@ -55,8 +74,9 @@ class WindowDecoder:
             torch.set_num_threads(threads)
         self.model = load_model(model)
         self.language = language
-        self.tokenizer = whisper.tokenizer.get_tokenizer(self.model.is_multilingual,
-                                                         num_languages=self.model.num_languages)  # fmt: skip
+        self.tokenizer = whisper.tokenizer.get_tokenizer(
+            self.model.is_multilingual, num_languages=self.model.num_languages
+        )
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Decode the batch's readable windows; each row gets its ``segments`` (as JSON) and ``language``."""
@@ -92,13 +112,15 @@ def start_ray(address: str | None = None) -> bool:
         return False
     env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
     local = {} if address else {"object_store_memory": OBJECT_STORE_BYTES, "include_dashboard": False}
-    ray.init(address=address, runtime_env={"env_vars": env}, log_to_driver=False, logging_level=logging.WARNING,
-             **local)  # fmt: skip
+    ray.init(
+        address=address, runtime_env={"env_vars": env}, log_to_driver=False, logging_level=logging.WARNING, **local
+    )
     return True
 
 
-def transcribe_files_on_ray(jobs: list[Job], model: str, batch_size: int = 8, language: str | None = None,
-                            address: str | None = None) -> Iterator[Outcome]:  # fmt: skip
+def transcribe_files_on_ray(
+    jobs: list[Job], model: str, batch_size: int = 8, language: str | None = None, address: str | None = None
+) -> Iterator[Outcome]:
     """Transcribe ``jobs`` on Ray (the cluster at ``address``, the one this process is connected to, or a local
     instance started and stopped here); yields each job's Outcome as its last window comes back."""
     import ray
@@ -109,13 +131,16 @@ def transcribe_files_on_ray(jobs: list[Job], model: str, batch_size: int = 8, la
         context.enable_progress_bars = False  # transcribe-batch shows its own
         logging.getLogger("ray.data").setLevel(logging.ERROR)  # no execution plans and progress lines on stderr
         n_mels = 128 if model in LARGE_V3 else 80
-        recordings = ray.data.from_items([{"name": j.name, "path": str(j.path)} for j in jobs],
-                                         override_num_blocks=len(jobs))  # fmt: skip
+        recordings = ray.data.from_items(
+            [{"name": j.name, "path": str(j.path)} for j in jobs], override_num_blocks=len(jobs)
+        )
         windows = recordings.flat_map(read_windows, fn_kwargs={"n_mels": n_mels})
-        decoded = windows.map_batches(WindowDecoder, batch_size=batch_size,
-                                      fn_constructor_kwargs={"model": model, "language": language,
-                                                             "threads": CPUS_PER_ACTOR},
-                                      **decoding_resources())  # fmt: skip
+        decoded = windows.map_batches(
+            WindowDecoder,
+            batch_size=batch_size,
+            fn_constructor_kwargs={"model": model, "language": language, "threads": CPUS_PER_ACTOR},
+            **decoding_resources(),
+        )
         by_name, stitcher, failed = {j.name: j for j in jobs}, Stitcher(), set()
         for row in decoded.iter_rows():
             job = by_name[row["name"]]

@@ -57,8 +57,10 @@ def cut_windows(file: str, audio: np.ndarray) -> list[Window]:
     """``audio`` (16 kHz samples) cut into windows of at most 30 s at its quietest points (see :func:`cut_points`)."""
     starts = cut_points(audio)
     ends = [*starts[1:], len(audio)]
-    return [Window(file, i, len(starts), start / SAMPLE_RATE, audio[start:end])
-            for i, (start, end) in enumerate(zip(starts, ends))]  # fmt: skip
+    return [
+        Window(file, i, len(starts), start / SAMPLE_RATE, audio[start:end])
+        for i, (start, end) in enumerate(zip(starts, ends))
+    ]
 
 
 def log_mel(samples: np.ndarray, n_mels: int = 80) -> np.ndarray:

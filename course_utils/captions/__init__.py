@@ -8,10 +8,26 @@ English, in its own thread. Pages (``pages/``): the captions, an overlay for vid
 
 from .listen import TASKS, Captions, Listener, SpeakerSource, pass_function
 from .server import (
-    HOST, MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_S, PORT, CaptionBoard, CaptionServer, require_token_off_loopback,
-)  # fmt: skip
+    HOST,
+    MAX_MESSAGE_BYTES,
+    MAX_MESSAGES_PER_S,
+    PORT,
+    CaptionBoard,
+    CaptionServer,
+    require_token_off_loopback,
+)
 
 __all__ = [
-    "HOST", "MAX_MESSAGES_PER_S", "MAX_MESSAGE_BYTES", "PORT", "TASKS", "CaptionBoard", "CaptionServer", "Captions",
-    "Listener", "SpeakerSource", "pass_function", "require_token_off_loopback",
-]  # fmt: skip
+    "HOST",
+    "MAX_MESSAGES_PER_S",
+    "MAX_MESSAGE_BYTES",
+    "PORT",
+    "TASKS",
+    "CaptionBoard",
+    "CaptionServer",
+    "Captions",
+    "Listener",
+    "SpeakerSource",
+    "pass_function",
+    "require_token_off_loopback",
+]

@@ -25,12 +25,17 @@ DEFAULT_MODEL = "tiny.en"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m course_utils captions", description=__doc__.strip(),
+        prog="python -m course_utils captions",
+        description=__doc__.strip(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
+    )
     parser.add_argument("--model", default=DEFAULT_MODEL, help=f"Whisper model name (default {DEFAULT_MODEL})")
-    parser.add_argument("--task", choices=TASKS, default="transcribe",
-                        help="transcribe (default), or translate into English (a multilingual model)")  # fmt: skip
+    parser.add_argument(
+        "--task",
+        choices=TASKS,
+        default="transcribe",
+        help="transcribe (default), or translate into English (a multilingual model)",
+    )
     parser.add_argument("--language", help="language code, e.g. es (default: detect it in every pass)")
     parser.add_argument("--audio", metavar="FILE", help="play this file in real time instead of the speaker page")
     parser.add_argument("--host", default=HOST, help=f"address to listen on (default {HOST}: this machine only)")
@@ -47,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         require_token_off_loopback(args.host, args.token)
         audio = None if args.audio is None else load_audio(args.audio)
         model = load_model(args.model)
-        server = CaptionServer(model, task=args.task, language=args.language, audio=audio, host=args.host,
-                               port=args.port, token=args.token)  # fmt: skip
+        server = CaptionServer(
+            model, task=args.task, language=args.language, audio=audio, host=args.host, port=args.port, token=args.token
+        )
     print(f"Captions: {server.url('/')}  overlay: {server.url('/overlay')}  JSON: {server.url('/captions.json')}")
     print("Speaker: " + ("playing " + args.audio if audio is not None else server.url("/speaker")) + ". Ctrl-C stops.")
     server.run()

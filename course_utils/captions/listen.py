@@ -35,9 +35,13 @@ class Captions:
 
     def as_json(self) -> dict:
         return {
-            "committed": self.committed, "tentative": self.tentative, "language": self.language,
-            "listening": self.listening, "version": self.version, "posted_at": self.posted_at,
-        }  # fmt: skip
+            "committed": self.committed,
+            "tentative": self.tentative,
+            "language": self.language,
+            "listening": self.listening,
+            "version": self.version,
+            "posted_at": self.posted_at,
+        }
 
 
 def pass_function(model, task: str = "transcribe", language: str | None = None) -> Callable[[np.ndarray, str], dict]:
@@ -55,9 +59,16 @@ def pass_function(model, task: str = "transcribe", language: str | None = None) 
         with warnings.catch_warnings():  # Whisper warns that word times of a translation are approximate
             warnings.filterwarnings("ignore", message="Word-level timestamps on translations")
             return model.transcribe(
-                audio, task="translate", language=language, temperature=0.0, word_timestamps=True,
-                initial_prompt=prompt or None, condition_on_previous_text=False, fp16=use_fp16(model), verbose=None,
-            )  # fmt: skip
+                audio,
+                task="translate",
+                language=language,
+                temperature=0.0,
+                word_timestamps=True,
+                initial_prompt=prompt or None,
+                condition_on_previous_text=False,
+                fp16=use_fp16(model),
+                verbose=None,
+            )
 
     return translate
 
@@ -179,4 +190,3 @@ class Listener:
 
     def stop(self) -> None:
         self.finish()
-

@@ -172,9 +172,17 @@ class CaptionServer:
     """
 
     def __init__(
-        self, model, *, task: str = "transcribe", language: str | None = None, audio=None, host: str = HOST,
-        port: int = PORT, token: str | None = None, speed: float = 1.0,
-    ) -> None:  # fmt: skip
+        self,
+        model,
+        *,
+        task: str = "transcribe",
+        language: str | None = None,
+        audio=None,
+        host: str = HOST,
+        port: int = PORT,
+        token: str | None = None,
+        speed: float = 1.0,
+    ) -> None:
         require_token_off_loopback(host, token)
         self.host, self.token, self.speed = host, token or None, speed
         self.audio = None if audio is None else load_audio(audio)
@@ -182,14 +190,17 @@ class CaptionServer:
         self.listener = Listener(model, self._post_from_thread, task, language)
         self.app = Starlette(
             routes=[
-                Route("/", self._page("captions.html")), Route("/overlay", self._page("captions.html")),
-                Route("/speaker", self._page("speaker.html")), Route("/captions.json", self._captions_json),
+                Route("/", self._page("captions.html")),
+                Route("/overlay", self._page("captions.html")),
+                Route("/speaker", self._page("speaker.html")),
+                Route("/captions.json", self._captions_json),
                 Route("/recorder.js", self._file(RECORDER / "recorder.js", "text/javascript")),
                 Route("/recorder.css", self._file(RECORDER / "recorder.css", "text/css")),
-                WebSocketRoute("/ws/captions", self._viewer), WebSocketRoute("/ws/speaker", self._speaker),
+                WebSocketRoute("/ws/captions", self._viewer),
+                WebSocketRoute("/ws/speaker", self._speaker),
             ],
             lifespan=self._lifespan,
-        )  # fmt: skip
+        )
         try:
             family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
             self._socket = socket.create_server((host, port), family=family)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from whisper.utils import format_timestamp
 
@@ -39,8 +39,10 @@ def check_srt_time(srt_time: Callable[[float], str]) -> None:
     except Exception as error:  # noqa: BLE001 (the learner's code: any failure becomes a hint)
         return not_yet(f"srt_time raised {type(error).__name__}: {error}")
     if len(set(answers.values())) == 1:
-        return not_yet("srt_time gives the same text for every time. Work out the hours, minutes, seconds and "
-                       "milliseconds in `seconds`, then write them as `hh:mm:ss,mmm`.")  # fmt: skip
+        return not_yet(
+            "srt_time gives the same text for every time. Work out the hours, minutes, seconds and "
+            "milliseconds in `seconds`, then write them as `hh:mm:ss,mmm`."
+        )
     for seconds, got in answers.items():
         expected = srt_time_of(seconds)
         if got == expected:
@@ -51,18 +53,24 @@ def check_srt_time(srt_time: Callable[[float], str]) -> None:
             return not_yet("SRT separates the milliseconds with a comma (VTT uses a dot).")
         written = _milliseconds(got)
         if written is not None and abs(written - round(seconds * 1000)) == 1:
-            return not_yet(f"srt_time({seconds}) gave {got!r}, one millisecond off: round `seconds * 1000` to "
-                           "whole milliseconds, then split that (int() cuts 1000.999... to 1000).")  # fmt: skip
-        return not_yet(f"srt_time({seconds}) gave {got!r}, expected {expected!r}. Two digits for hours, minutes and "
-                       "seconds, three for milliseconds; divmod splits a count into two.")  # fmt: skip
+            return not_yet(
+                f"srt_time({seconds}) gave {got!r}, one millisecond off: round `seconds * 1000` to "
+                "whole milliseconds, then split that (int() cuts 1000.999... to 1000)."
+            )
+        return not_yet(
+            f"srt_time({seconds}) gave {got!r}, expected {expected!r}. Two digits for hours, minutes and "
+            "seconds, three for milliseconds; divmod splits a count into two."
+        )
     return correct("That is how whisper.utils writes SRT times (`format_timestamp`).")
 
 
 def check_librivox_transcript(text: str) -> None:
     """Exercise 2: the transcript of the clip ``librivox_1``, within ``MAX_WER`` of its reference."""
     if text is None or (isinstance(text, str) and not text.strip()):
-        return not_yet(f"Set `my_text` to what Whisper hears in the clip {TRANSCRIPT_CLIP!r} "
-                       f"(its file is `cu.clip({TRANSCRIPT_CLIP!r}).path`).")  # fmt: skip
+        return not_yet(
+            f"Set `my_text` to what Whisper hears in the clip {TRANSCRIPT_CLIP!r} "
+            f"(its file is `cu.clip({TRANSCRIPT_CLIP!r}).path`)."
+        )
     if isinstance(text, dict):
         return not_yet("That is the whole result of transcribe: pass its text, `result['text']`.")
     if not isinstance(text, str):
@@ -74,5 +82,7 @@ def check_librivox_transcript(text: str) -> None:
     closest = min(errors, key=errors.get)
     if errors[closest] <= MAX_WER:
         return not_yet(f"That is the transcript of the clip {closest!r}: transcribe {TRANSCRIPT_CLIP!r}.")
-    return not_yet(f"Word error rate {error:.0%} against the reference of {TRANSCRIPT_CLIP!r}: did you transcribe "
-                   "the whole clip, with `model`?")  # fmt: skip
+    return not_yet(
+        f"Word error rate {error:.0%} against the reference of {TRANSCRIPT_CLIP!r}: did you transcribe "
+        "the whole clip, with `model`?"
+    )

@@ -26,8 +26,10 @@ def check_frame_count(answer: int | None) -> None:
     if answer == expected + 1:
         return not_yet("Close: torch.stft gives one frame more, and Whisper drops the last one (`stft[..., :-1]`).")
     if answer != expected:
-        return not_yet("A frame starts every 160 samples (10 ms). Check with "
-                       "`whisper.log_mel_spectrogram(np.zeros(40_000, np.float32)).shape`.")  # fmt: skip
+        return not_yet(
+            "A frame starts every 160 samples (10 ms). Check with "
+            "`whisper.log_mel_spectrogram(np.zeros(40_000, np.float32)).shape`."
+        )
     return correct()
 
 
@@ -53,8 +55,9 @@ def check_clamp_and_scale(clamp_and_scale: Callable[[np.ndarray], np.ndarray]) -
         band_max = log_spec.max(axis=-1, keepdims=True)
         if np.allclose(got, (np.maximum(log_spec, band_max - DYNAMIC_RANGE) + LOG_OFFSET) / LOG_SCALE):
             return not_yet("Clamp to 8 below the maximum of the whole spectrogram, not of each band.")
-        return not_yet("Clamp: raise every value below (the largest value - 8) to that level. "
-                       "Then scale: add 4 and divide by 4.")  # fmt: skip
+        return not_yet(
+            "Clamp: raise every value below (the largest value - 8) to that level. Then scale: add 4 and divide by 4."
+        )
     return correct("These are the last two steps of whisper.log_mel_spectrogram.")
 
 
@@ -74,6 +77,8 @@ def check_telephone_bands(answer: int | None) -> None:
     if answer == expected + 1:
         return not_yet("One too many: the FFT bin at exactly 4000 Hz counts as 4 kHz and up (`>=`, not `>`).")
     if answer != expected:
-        return not_yet("Try `filters = mel_filterbank(80)` and `above = frequencies() >= 4000`, then count the "
-                       "bands for which `filters[band, above]` is all zeros.")  # fmt: skip
+        return not_yet(
+            "Try `filters = mel_filterbank(80)` and `above = frequencies() >= 4000`, then count the "
+            "bands for which `filters[band, above]` is all zeros."
+        )
     return correct()

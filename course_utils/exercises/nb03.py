@@ -42,8 +42,10 @@ def check_start_tokens(tokens: Sequence[int | str] | None) -> None:
         return not_yet("The right tokens, in the wrong order: what does the decoder need to know first?")
     if got == expected_names[:-1]:
         return not_yet("Nearly: without timestamps, one more special token follows the task.")
-    return not_yet("Start from `tokenizer.sot_sequence` for language \"it\" and task \"translate\": in what order "
-                   "do start of transcript, language and task come?")  # fmt: skip
+    return not_yet(
+        'Start from `tokenizer.sot_sequence` for language "it" and task "translate": in what order '
+        "do start of transcript, language and task come?"
+    )
 
 
 COMPRESSION_CASES = [
@@ -62,8 +64,10 @@ def check_compression_ratio(compression_ratio: Callable[[str], float]) -> None:
         except Exception as error:  # noqa: BLE001 (the learner's code: any failure becomes a hint)
             return not_yet(f"Your function raised {type(error).__name__}: {error}")
         if got is None:
-            return not_yet("Your compression_ratio returns None: return a number, how many times smaller "
-                           "the text's bytes get when compressed.")  # fmt: skip
+            return not_yet(
+                "Your compression_ratio returns None: return a number, how many times smaller "
+                "the text's bytes get when compressed."
+            )
         expected = whisper.utils.compression_ratio(text)
         if abs(got - expected) < 1e-9:
             continue
@@ -71,6 +75,8 @@ def check_compression_ratio(compression_ratio: Callable[[str], float]) -> None:
             return not_yet("Upside down: divide the original length by the compressed length.")
         if len(text.encode()) != len(text):
             return not_yet('Count bytes, not characters: `text.encode("utf-8")` (Cyrillic takes 2 bytes a letter).')
-        return not_yet(f"For {text[:30]!r}... you return {got:.3f}, not {expected:.3f}. Compare the lengths of "
-                       "the UTF-8 bytes before and after `zlib.compress`.")  # fmt: skip
+        return not_yet(
+            f"For {text[:30]!r}... you return {got:.3f}, not {expected:.3f}. Compare the lengths of "
+            "the UTF-8 bytes before and after `zlib.compress`."
+        )
     correct("Repetitive text compresses far better, which is how transcribe spots a decoding loop.")

@@ -42,16 +42,19 @@ def check_error_counts(answer) -> None:
     if answer is None or len(answer) != 4:
         return not_yet("Set answer = (substitutions, deletions, insertions, wer), e.g. (0, 0, 0, 0.0).")
     if tuple(answer[:3]) != expected:
-        return not_yet("Line the two up word by word: which reference words are missing, which are heard "
-                       "differently, and which hypothesis words were never sung?")  # fmt: skip
+        return not_yet(
+            "Line the two up word by word: which reference words are missing, which are heard "
+            "differently, and which hypothesis words were never sung?"
+        )
     wer = float(answer[3])
     if abs(wer - result.wer) < 0.005:
         return correct(f"{errors} errors over {result.reference_words} reference words: WER {result.wer:.0%}.")
     if abs(wer - 100 * result.wer) < 0.5:
         return not_yet("The counts are right. Give the WER as a fraction (0.25), not a percentage (25).")
     if abs(wer - errors / len(normalize(COUNTS_HYPOTHESIS).split())) < 0.005:
-        return not_yet("The counts are right. Divide by the words of the reference (what was sung), "
-                       "not of the hypothesis.")  # fmt: skip
+        return not_yet(
+            "The counts are right. Divide by the words of the reference (what was sung), not of the hypothesis."
+        )
     not_yet(f"The counts are right. Not yet the WER: divide the {errors} errors by the number of reference words.")
 
 
@@ -64,8 +67,10 @@ def check_normalizer(answer) -> None:
     answer = {str(letter).strip().lower() for letter in answer}
     if answer == expected:
         still = "; ".join(f"{k}: {normalize(NORMALIZER_HYPOTHESES[k])!r}" for k in sorted(set(scores) - expected))
-        return correct(f"The normalizer forgives {', '.join(sorted(expected))}. Against "
-                       f"{normalize(NORMALIZER_REFERENCE)!r}, these stay different: {still}.")  # fmt: skip
+        return correct(
+            f"The normalizer forgives {', '.join(sorted(expected))}. Against "
+            f"{normalize(NORMALIZER_REFERENCE)!r}, these stay different: {still}."
+        )
     wrong, missed = sorted(answer - expected), sorted(expected - answer)
     hint = f"{', '.join(wrong)} still differ{'s' * (len(wrong) == 1)} after normalizing" if wrong else ""
     hint += ("; " if hint and missed else "") + (
@@ -84,25 +89,33 @@ def _walk_hint(reference: list[str], hypothesis: list[str], pairs) -> str:
     except TypeError:
         return f"walk_back returns a {type(pairs).__name__}: return a list of (reference word, hypothesis word) pairs."
     if not pairs:
-        return (f"walk_back returned no pairs {case}. Step back from the bottom-right cell of the table to the "
-                "top-left one, and add one pair for every step.")  # fmt: skip
+        return (
+            f"walk_back returned no pairs {case}. Step back from the bottom-right cell of the table to the "
+            "top-left one, and add one pair for every step."
+        )
     if any(not isinstance(pair, tuple | list) or len(pair) != 2 or pair[0] is pair[1] is None for pair in pairs):
-        return (f"{case}, each step should give one pair: (reference word, hypothesis word), with None on the "
-                "side that has no word (a deletion or an insertion).")  # fmt: skip
+        return (
+            f"{case}, each step should give one pair: (reference word, hypothesis word), with None on the "
+            "side that has no word (a deletion or an insertion)."
+        )
     if _sides(pairs[::-1]) == (reference, hypothesis) != _sides(pairs):
         return f"{case}, your pairs run from the last word to the first: reverse the list before returning it."
     if _sides(pairs) != (reference, hypothesis):
         ref_side, hyp_side = _sides(pairs)
-        return (f"{case}, your pairs read {ref_side} on the reference side and {hyp_side} on the hypothesis side: "
-                "every word must appear exactly once, in order. A diagonal step from cell [i, j] pairs "
-                "reference[i - 1] with hypothesis[j - 1]; a step up pairs reference[i - 1] with None; "
-                "a step left pairs None with hypothesis[j - 1].")  # fmt: skip
+        return (
+            f"{case}, your pairs read {ref_side} on the reference side and {hyp_side} on the hypothesis side: "
+            "every word must appear exactly once, in order. A diagonal step from cell [i, j] pairs "
+            "reference[i - 1] with hypothesis[j - 1]; a step up pairs reference[i - 1] with None; "
+            "a step left pairs None with hypothesis[j - 1]."
+        )
     edits = sum(ref != hyp for ref, hyp in pairs)
     fewest = Levenshtein.distance(reference, hypothesis)  # the fewest edits, from jiwer's engine
     if edits != fewest:
-        return (f"{case}, your alignment makes {edits} edits, but the cheapest makes {fewest}. Step only to a "
-                "neighbour the cell's value came from: diagonally if table[i, j] equals table[i - 1, j - 1] plus "
-                "0 or 1 (the words differ), up or left if it equals that cell plus 1.")  # fmt: skip
+        return (
+            f"{case}, your alignment makes {edits} edits, but the cheapest makes {fewest}. Step only to a "
+            "neighbour the cell's value came from: diagonally if table[i, j] equals table[i - 1, j - 1] plus "
+            "0 or 1 (the words differ), up or left if it equals that cell plus 1."
+        )
     return ""
 
 

@@ -75,16 +75,24 @@ def check_local_agreement_3(agreed_prefix_3: Callable[[list[str], list[str], lis
             return not_yet("agreed_prefix_3 returns None: return the list of words all three passes start with.")
         expected = agreed_by_three(a, b, c)
         if list(got) != expected:
-            return not_yet(f"agreed_prefix_3({a}, {b}, {c}) gave {list(got)}. Walk the three lists together and "
-                           "stop at the first position where any of them differs.")  # fmt: skip
+            return not_yet(
+                f"agreed_prefix_3({a}, {b}, {c}) gave {list(got)}. Walk the three lists together and "
+                "stop at the first position where any of them differs."
+            )
     correct("Waiting for three passes to agree commits fewer wrong words, one pass later.")
 
 
-def _segment(text: str, no_speech_prob: float, avg_logprob: float, probabilities: list[float],
-             compression_ratio: float = 1.2) -> dict:  # fmt: skip
+def _segment(
+    text: str, no_speech_prob: float, avg_logprob: float, probabilities: list[float], compression_ratio: float = 1.2
+) -> dict:
     words = [{"word": f" {w}", "probability": p} for w, p in zip(text.split(), probabilities)]
-    return {"text": f" {text}", "no_speech_prob": no_speech_prob, "avg_logprob": avg_logprob,
-            "compression_ratio": compression_ratio, "words": words}  # fmt: skip
+    return {
+        "text": f" {text}",
+        "no_speech_prob": no_speech_prob,
+        "avg_logprob": avg_logprob,
+        "compression_ratio": compression_ratio,
+        "words": words,
+    }
 
 
 GATE_SEGMENTS = {  # letter -> one of Whisper's result segments, as a pass might return it

@@ -78,8 +78,9 @@ def check_latest_read(answer) -> None:
     if abs(value - expected / 1000) < 0.001:
         return not_yet("Give it in milliseconds, not seconds.")
     if abs(value - 1000 * card_s / LATE_SPEED) < 0.5:
-        return not_yet("A read that comes on time already takes one chunk: only what the card holds beyond it is "
-                       "spare.")  # fmt: skip
+        return not_yet(
+            "A read that comes on time already takes one chunk: only what the card holds beyond it is spare."
+        )
     if abs(value - 1000 * (card_s - chunk_s)) < 0.5:
         return not_yet("That holds at real time. At a higher speed the audio arrives faster: divide by the speed.")
     if abs(value - 1000 * (card_s - chunk_s) * LATE_SPEED) < 0.5:
@@ -97,8 +98,10 @@ def check_pick_the_tool(answer) -> None:
     if not set(chosen.values()) <= set(CHOICES):
         return not_yet(f"Use only {', '.join(map(repr, CHOICES))}.")
     if chosen == BEST:
-        return correct("torch lets go of the GIL, so threads suffice; an event loop must never block; "
-                       "pure Python needs processes to use more than one core.")  # fmt: skip
+        return correct(
+            "torch lets go of the GIL, so threads suffice; an event loop must never block; "
+            "pure Python needs processes to use more than one core."
+        )
     if chosen["c"] != "processes":
         return not_yet("c: pure Python code holds the GIL, so threads take turns on one core. What runs in parallel?")
     if chosen["b"] != "asyncio + to_thread":

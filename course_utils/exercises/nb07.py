@@ -59,8 +59,9 @@ def check_positional_embedding(positional_embedding: Callable[[int, int], torch.
             return not_yet(problem)
         expected = sinusoids(length, channels)
         if got.shape != expected.shape:
-            return not_yet(f"Expected shape {tuple(expected.shape)} for ({length}, {channels}), "
-                           f"got {tuple(got.shape)}.")
+            return not_yet(
+                f"Expected shape {tuple(expected.shape)} for ({length}, {channels}), got {tuple(got.shape)}."
+            )
         if torch.allclose(got, expected, atol=1e-3):
             continue
         half = channels // 2
@@ -71,8 +72,10 @@ def check_positional_embedding(positional_embedding: Callable[[int, int], torch.
         angles = torch.arange(length)[:, None] / 10_000 ** (torch.arange(half) / half)
         if torch.allclose(got, torch.cat([angles.sin(), angles.cos()], dim=1), atol=1e-3):
             return not_yet("Almost: Whisper divides the exponent by C/2 - 1, so the last period is exactly 10000.")
-        return not_yet("For position t and channel pair i the angle is t / 10000 ** (i / (channels // 2 - 1)); "
-                       "return torch.cat([sin(angles), cos(angles)], dim=1).")  # fmt: skip
+        return not_yet(
+            "For position t and channel pair i the angle is t / 10000 ** (i / (channels // 2 - 1)); "
+            "return torch.cat([sin(angles), cos(angles)], dim=1)."
+        )
     return correct("This is encoder.positional_embedding.")
 
 
@@ -139,7 +142,10 @@ def check_best_head(answer: tuple[int, int] | None) -> None:
     if (head, layer) == best:
         return not_yet("Layer first, then head.")
     if (layer, head) == np.unravel_index(errors.argmax(), errors.shape):
-        return not_yet("That is the head whose word starts lie farthest from Whisper's: look for the smallest "
-                       "distance.")
-    return not_yet(f"Layer {layer}, head {head}: its word starts lie {errors[layer, head]:.2f} s from Whisper's on "
-                   "average; another head does better.")  # fmt: skip
+        return not_yet(
+            "That is the head whose word starts lie farthest from Whisper's: look for the smallest distance."
+        )
+    return not_yet(
+        f"Layer {layer}, head {head}: its word starts lie {errors[layer, head]:.2f} s from Whisper's on "
+        "average; another head does better."
+    )

@@ -71,15 +71,18 @@ def check_skip_rule(skips) -> None:
     try:
         answers = [bool(skips(dict(s))) for s in SEGMENTS]
     except (KeyError, TypeError) as error:
-        return not_yet(f"skips failed on a segment ({error!r}): use segment['no_speech_prob'] and "
-                       "segment['avg_logprob'].")  # fmt: skip
+        return not_yet(
+            f"skips failed on a segment ({error!r}): use segment['no_speech_prob'] and segment['avg_logprob']."
+        )
     expected = [whisper_skips(s) for s in SEGMENTS]
     if answers == expected:
         return correct("Only 'Thank you.' is skipped: the confident 'you' (avg_logprob -0.70) gets through.")
     if answers == [s["no_speech_prob"] > NO_SPEECH_THRESHOLD or s["avg_logprob"] < LOGPROB_THRESHOLD for s in SEGMENTS]:
         return not_yet("Whisper needs both tests at once: 'and', not 'or' (a hard word alone is not silence).")
     if answers == [s["no_speech_prob"] > NO_SPEECH_THRESHOLD for s in SEGMENTS]:
-        return not_yet("That is the no-speech test alone (the thresholds cure); Whisper also asks for a low avg_logprob.")
+        return not_yet(
+            "That is the no-speech test alone (the thresholds cure); Whisper also asks for a low avg_logprob."
+        )
     not_yet(f"Skip where no_speech_prob > {NO_SPEECH_THRESHOLD} and avg_logprob < {LOGPROB_THRESHOLD}.")
 
 

@@ -12,8 +12,18 @@ from ..data import clip
 from .feedback import correct, not_yet
 from .nb06 import _number  # a numeric answer, or its first hints
 
-JOB = ("long_speech", "jfk", "librivox_1", "librivox_2", "librivox_3", "librivox_4", "librivox_5", "prompt_en_1",
-       "prompt_en_2", "long_speech")  # fmt: skip  # exercise 1: the recordings of the job
+JOB = (
+    "long_speech",
+    "jfk",
+    "librivox_1",
+    "librivox_2",
+    "librivox_3",
+    "librivox_4",
+    "librivox_5",
+    "prompt_en_1",
+    "prompt_en_2",
+    "long_speech",
+)  # exercise 1: the recordings of the job
 JOB_BATCH = 4  # windows decoded together in exercise 1
 MEASURED = {"audio_s": 180.0, "wall_s": 24.0}  # exercise 2: a run of the batch job
 RENTED = {"throughput": 40.0, "price_per_hour": 1.2, "price_per_minute": 0.006, "setup_hours": 0.5}  # exercise 3

@@ -53,9 +53,12 @@ class SegmentCommitPolicy:
     name = "segment"
 
     def __init__(
-        self, pause_s: float = PAUSE_S, max_buffer_s: float = MAX_BUFFER_S, tail_s: float = TAIL_S,
+        self,
+        pause_s: float = PAUSE_S,
+        max_buffer_s: float = MAX_BUFFER_S,
+        tail_s: float = TAIL_S,
         keep_s: float = KEEP_S,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.pause_s, self.max_buffer_s, self.tail_s, self.keep_s = pause_s, max_buffer_s, tail_s, keep_s
         self.committed: list[Word] = []  # everything committed so far
 
@@ -95,9 +98,12 @@ class LocalAgreementPolicy:
     name = "agreement"
 
     def __init__(
-        self, max_buffer_s: float = MAX_BUFFER_S, tail_s: float = TAIL_S, keep_s: float = KEEP_S,
+        self,
+        max_buffer_s: float = MAX_BUFFER_S,
+        tail_s: float = TAIL_S,
+        keep_s: float = KEEP_S,
         trim_sentences: bool = True,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.max_buffer_s, self.tail_s, self.keep_s = max_buffer_s, tail_s, keep_s
         self.trim_sentences = trim_sentences
         self.committed: list[Word] = []

@@ -38,10 +38,15 @@ class LiveRun:
     def of(cls, microphone: SimulatedMicrophone, transcriber: LiveTranscriber) -> LiveRun:
         """Measure a finished run of ``transcriber`` fed by ``microphone``."""
         return cls(
-            list(transcriber.committed), microphone.samples_recorded, transcriber.samples_received,
-            list(microphone.lateness_s), transcriber.busy_s, transcriber.max_buffer_s, len(transcriber.passes),
+            list(transcriber.committed),
+            microphone.samples_recorded,
+            transcriber.samples_received,
+            list(microphone.lateness_s),
+            transcriber.busy_s,
+            transcriber.max_buffer_s,
+            len(transcriber.passes),
             list(transcriber.passes),
-        )  # fmt: skip
+        )
 
     @property
     def text(self) -> str:
@@ -65,16 +70,24 @@ class LiveRun:
     def summary(self) -> dict:
         """The measurements as one dictionary of rounded numbers."""
         return {
-            "dropped_samples": self.dropped_samples, "recording_late_p95_ms": round(self.lateness_ms(95), 1),
-            "recording_late_max_ms": round(self.lateness_ms(100), 1), "rtf": round(self.rtf, 2),
-            "max_buffer_s": round(self.max_buffer_s, 1), "passes": self.passes,
-        }  # fmt: skip
+            "dropped_samples": self.dropped_samples,
+            "recording_late_p95_ms": round(self.lateness_ms(95), 1),
+            "recording_late_max_ms": round(self.lateness_ms(100), 1),
+            "rtf": round(self.rtf, 2),
+            "max_buffer_s": round(self.max_buffer_s, 1),
+            "passes": self.passes,
+        }
 
 
 def run_live(
-    model, audio: str | np.ndarray, *, speed: float = 1.0, chunk_s: float = CHUNK_S,
-    policy: CommitPolicy | str = DEFAULT_POLICY, language: str | None = None,
-) -> LiveRun:  # fmt: skip
+    model,
+    audio: str | np.ndarray,
+    *,
+    speed: float = 1.0,
+    chunk_s: float = CHUNK_S,
+    policy: CommitPolicy | str = DEFAULT_POLICY,
+    language: str | None = None,
+) -> LiveRun:
     """Play ``audio`` through a :class:`SimulatedMicrophone` into a :class:`LiveTranscriber`, threads and a
     queue, until the audio is over; returns the measured :class:`LiveRun`."""
     microphone = SimulatedMicrophone(audio, chunk_s=chunk_s, speed=speed)
@@ -97,9 +110,14 @@ def transcribe_in_child(model_name: str, chunks, results, policy: str, language:
     transcriber = LiveTranscriber(model, QueueSource(chunks), policy, language=language)
     transcriber.loop()
     results.put(
-        {"committed": transcriber.committed, "received": transcriber.samples_received, "busy_s": transcriber.busy_s,
-         "max_buffer_s": transcriber.max_buffer_s, "passes": len(transcriber.passes)}
-    )  # fmt: skip
+        {
+            "committed": transcriber.committed,
+            "received": transcriber.samples_received,
+            "busy_s": transcriber.busy_s,
+            "max_buffer_s": transcriber.max_buffer_s,
+            "passes": len(transcriber.passes),
+        }
+    )
 
 
 def _receive(results, child, timeout: float):
@@ -118,9 +136,15 @@ def _receive(results, child, timeout: float):
 
 
 def run_live_in_process(
-    model_name: str, audio: str | np.ndarray, *, speed: float = 1.0, chunk_s: float = CHUNK_S,
-    policy: str = DEFAULT_POLICY, language: str | None = None, timeout: float = 300.0,
-) -> LiveRun:  # fmt: skip
+    model_name: str,
+    audio: str | np.ndarray,
+    *,
+    speed: float = 1.0,
+    chunk_s: float = CHUNK_S,
+    policy: str = DEFAULT_POLICY,
+    language: str | None = None,
+    timeout: float = 300.0,
+) -> LiveRun:
     """As :func:`run_live`, but the transcribing loop runs in a child process (``spawn``: it loads its own
     copy of the model, named ``model_name``); the recording loop stays in this one."""
     context = multiprocessing.get_context("spawn")
@@ -143,6 +167,11 @@ def run_live_in_process(
             q.close()
             q.join_thread()
     return LiveRun(
-        done["committed"], microphone.samples_recorded, done["received"], list(microphone.lateness_s),
-        done["busy_s"], done["max_buffer_s"], done["passes"],
-    )  # fmt: skip
+        done["committed"],
+        microphone.samples_recorded,
+        done["received"],
+        list(microphone.lateness_s),
+        done["busy_s"],
+        done["max_buffer_s"],
+        done["passes"],
+    )

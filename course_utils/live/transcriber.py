@@ -158,10 +158,22 @@ class LiveTranscriber:
             if decision.trim_to_s is not None:
                 self.buffer.trim_to_time(decision.trim_to_s)
             heard = tuple(w for segment in segments for w in segment)
-            self.passes.append(Pass(
-                start_s, end_s - start_s, compute_s, len(commit), began_at, clock, heard, commit,
-                tuple(decision.tentative), decision.forced, decision.trim_to_s, prompt,
-            ))  # fmt: skip
+            self.passes.append(
+                Pass(
+                    start_s,
+                    end_s - start_s,
+                    compute_s,
+                    len(commit),
+                    began_at,
+                    clock,
+                    heard,
+                    commit,
+                    tuple(decision.tentative),
+                    decision.forced,
+                    decision.trim_to_s,
+                    prompt,
+                )
+            )
         return decision
 
     def _clock(self) -> float | None:
@@ -246,9 +258,13 @@ class LiveTranscriber:
         """A consistent snapshot of the committed and tentative words."""
         with self._lock:
             return LiveState(
-                tuple(self.committed), tuple(self.tentative), self.buffer.duration_s, self.buffer.end_s,
-                self.running, "" if self.error is None else repr(self.error),
-            )  # fmt: skip
+                tuple(self.committed),
+                tuple(self.tentative),
+                self.buffer.duration_s,
+                self.buffer.end_s,
+                self.running,
+                "" if self.error is None else repr(self.error),
+            )
 
     @property
     def text(self) -> str:

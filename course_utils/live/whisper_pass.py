@@ -99,12 +99,15 @@ def _segment(tokens: list[int], tokenizer, result: whisper.DecodingResult, num_f
     """One segment as ``model.transcribe`` writes it; an unfinished one (no closing timestamp) ends with the audio."""
     stamps = [(t - tokenizer.timestamp_begin) * TIMESTAMP_S for t in tokens if t >= tokenizer.timestamp_begin]
     return {
-        "seek": 0, "start": stamps[0] if stamps else 0.0,
+        "seek": 0,
+        "start": stamps[0] if stamps else 0.0,
         "end": stamps[-1] if len(stamps) > 1 else num_frames * HOP_LENGTH / SAMPLE_RATE,
-        "text": tokenizer.decode([t for t in tokens if t < tokenizer.eot]), "tokens": tokens,
-        "avg_logprob": result.avg_logprob, "no_speech_prob": result.no_speech_prob,
+        "text": tokenizer.decode([t for t in tokens if t < tokenizer.eot]),
+        "tokens": tokens,
+        "avg_logprob": result.avg_logprob,
+        "no_speech_prob": result.no_speech_prob,
         "compression_ratio": result.compression_ratio,
-    }  # fmt: skip
+    }
 
 
 def warm_up(model: whisper.Whisper) -> None:

@@ -37,8 +37,9 @@ for end_s in (50, 90):
             cpu_s = time.process_time() - started
             heard[name] = [live.word_key(w["word"]) for s in result["segments"] for w in s["words"]]
             rows.append((length_s, name, cpu_s, len(heard[name])))
-            print(f"{length_s:8}  {end_s:5}  {name:6}  {cpu_s:5.2f}  {len(heard[name]):5}  "
-                  f"{heard['none'] == heard[name]}")
+            print(
+                f"{length_s:8}  {end_s:5}  {name:6}  {cpu_s:5.2f}  {len(heard[name]):5}  {heard['none'] == heard[name]}"
+            )
 for name in ("none", "200ch"):
     mine = [r for r in rows if r[1] == name]
     slope, fixed = np.polyfit([r[3] for r in mine], [r[2] for r in mine], 1)

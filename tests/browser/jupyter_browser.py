@@ -35,9 +35,15 @@ CELL_TIMEOUT_S = 180
 KEY_PRESS_TIMEOUT_S = 5  # seconds for a cell's prompt to show that Ctrl+Enter was taken
 RUN_ATTEMPTS = 3
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
 # JupyterLab settings for test runs: every cell stays in the page, no news or update pop-ups.
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
@@ -83,20 +89,35 @@ class JupyterServer:
             (settings / name).write_text(json.dumps(values))
         env = {
             **os.environ,
-            "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_DATA_DIR": str(home / "data"),
-            "JUPYTER_RUNTIME_DIR": str(self.runtime_dir), "JUPYTERLAB_SETTINGS_DIR": str(settings),
-            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "IPYTHONDIR": str(home / "ipython"),
-            "JUPYTER_PLATFORM_DIRS": "1", "WHISPER_LAB_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
-        }  # fmt: skip
+            "JUPYTER_CONFIG_DIR": str(home / "config"),
+            "JUPYTER_DATA_DIR": str(home / "data"),
+            "JUPYTER_RUNTIME_DIR": str(self.runtime_dir),
+            "JUPYTERLAB_SETTINGS_DIR": str(settings),
+            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+            "IPYTHONDIR": str(home / "ipython"),
+            "JUPYTER_PLATFORM_DIRS": "1",
+            "WHISPER_LAB_OFFLINE": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
         self.log = (home / f"jupyter-{flavour}.log").open("w")
         command = [
-            sys.executable, "-m", "jupyter", flavour, "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
-            "--allow-root", f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root_dir}",
-            "--ServerApp.port_retries=0", *extra_args,
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "jupyter",
+            flavour,
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={self.port}",
+            "--allow-root",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={root_dir}",
+            "--ServerApp.port_retries=0",
+            *extra_args,
+        ]
         self.probes: list[KernelProbe] = []
-        self.process = subprocess.Popen(command, cwd=root_dir, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)  # fmt: skip
+        self.process = subprocess.Popen(
+            command, cwd=root_dir, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self._wait_until_ready()
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:

@@ -64,5 +64,7 @@ def test_speaker_page_streams_and_two_viewers_read_the_same_english(server, laun
     for name, viewer in zip(VIEWERS, viewers):
         delays = viewer.evaluate("window.captionDelays")
         assert delays and max(delays) < 5.0, (name, delays)
-        print(f"commit -> screen, {name}: {len(delays)} paints, median {1000 * statistics.median(delays):.0f} ms, "
-              f"max {1000 * max(delays):.0f} ms")  # fmt: skip
+        print(
+            f"commit -> screen, {name}: {len(delays)} paints, median {1000 * statistics.median(delays):.0f} ms, "
+            f"max {1000 * max(delays):.0f} ms"
+        )
