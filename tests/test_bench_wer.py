@@ -1,4 +1,4 @@
-"""course_utils.bench_wer: the bench-wer command on a teacher's manifest with tiny.en, and its error messages."""
+"""course_utils.bench.wer: the bench-wer command on a teacher's manifest with tiny.en, and its error messages."""
 
 import contextlib
 import csv
@@ -8,7 +8,7 @@ import os
 import pytest
 
 import course_utils as cu
-from course_utils import bench_wer
+from course_utils.bench import wer as bench_wer
 from course_utils.__main__ import main as course_utils_main
 
 TEACHER_COLUMNS = ("id", "file", "language", "kind", "duration", "transcript")  # no licence, source or mix level

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import course_utils as cu
-from course_utils.bench_hallucination import read_rows
+from course_utils.bench.hallucination import read_rows
 from course_utils.data import DATA_DIR
 from course_utils.hallucination import (
     HALLUCINATED_PHRASES,

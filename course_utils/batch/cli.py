@@ -21,7 +21,7 @@ from pathlib import Path
 import tqdm
 from whisper.tokenizer import LANGUAGES, TO_LANGUAGE_CODE
 
-from ..cli import UsageError, reading_user_input
+from ..commands import UsageError, reading_user_input
 from .local import Job, Outcome
 from .outputs import ERRORS_CSV, add_error, is_done, start_run, write_result
 
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         raise UsageError(f"--batch-size {args.batch_size}: give a whole number of windows, 1 or more, e.g. 8.")
     if args.address and args.engine != "ray":
         raise UsageError("--address names a Ray cluster: add --engine ray, or leave --address out.")
-    from ..bench_wer import check_models
+    from ..models import check_models
 
     with reading_user_input():
         check_models([args.model])

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 
-from whisper.utils import format_timestamp
+from ..formats import to_srt, write_atomic
 
 ERRORS_CSV = "errors.csv"
 ERROR_COLUMNS = ("input", "error")
@@ -29,41 +28,18 @@ def is_done(out: Path, name: str) -> bool:
     return all(path.is_file() for path in output_paths(out, name))
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all: a temporary file, flushed to disk, renamed over ``path``."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    with partial.open("w", encoding="utf-8") as file:
-        file.write(text)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(partial, path)
-
-
-def to_srt(segments: list[dict]) -> str:
-    """SubRip subtitles of Whisper's ``segments`` (start and end in seconds): numbered cues, HH:MM:SS,mmm times."""
-    cues = []
-    for number, s in enumerate(segments, start=1):
-        start, end = (_srt_time(t) for t in (s["start"], s["end"]))
-        cues.append(f"{number}\n{start} --> {end}\n{s['text'].strip()}\n")
-    return "\n".join(cues)
-
-
-def _srt_time(seconds: float) -> str:
-    return format_timestamp(seconds, always_include_hours=True, decimal_marker=",")
-
-
 def write_result(out: Path, name: str, result: dict) -> None:
     """Write recording ``name``'s result as ``NAME.srt`` then ``NAME.json`` (Whisper's result: text, segments with
     times, language), each atomically."""
     json_path, srt_path = output_paths(out, name)
-    write_atomic(srt_path, to_srt(result["segments"]))
+    write_atomic(srt_path, to_srt(result))
     write_atomic(json_path, json.dumps(result, ensure_ascii=False, indent=1) + "\n")
 
 
 def start_run(out: Path) -> None:
     """Clear what a killed run may have left: temporary files never renamed, and the last run's ``errors.csv``
     (its inputs are tried again)."""
-    for partial in out.glob(".*.partial"):
+    for partial in out.glob(".*.partial"):  # formats.write_atomic's temporary names
         partial.unlink()
     (out / ERRORS_CSV).unlink(missing_ok=True)
 

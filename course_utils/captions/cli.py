@@ -15,7 +15,7 @@ import argparse
 from whisper.tokenizer import LANGUAGES
 
 from ..audio import load_audio
-from ..cli import UsageError, reading_user_input
+from ..commands import UsageError, reading_user_input
 from ..models import load_model
 from .listen import TASKS
 from .server import HOST, PORT, CaptionServer, require_token_off_loopback

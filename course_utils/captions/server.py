@@ -38,8 +38,8 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from ..audio import load_audio
+from ..chunks import ChunkAssembler
 from ..live import SimulatedMicrophone
-from ..recorder import ChunkAssembler
 from .listen import Captions, Listener, SpeakerSource
 
 HOST = "127.0.0.1"

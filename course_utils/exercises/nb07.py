@@ -12,7 +12,6 @@ from whisper.audio import HOP_LENGTH, TOKENS_PER_SECOND
 from whisper.model import TextDecoder, sinusoids
 from whisper.tokenizer import get_tokenizer
 
-from .. import inside
 from ..audio import load_audio
 from ..data import clip
 from ..models import load_model
@@ -112,13 +111,13 @@ def head_start_errors() -> np.ndarray:
     alignment = whisper.timing.find_alignment(model, tokenizer, text_tokens, mel, len(audio) // HOP_LENGTH)
     reference = [timing.start for timing in alignment]
     tokens = [*tokenizer.sot_sequence, tokenizer.no_timestamps, *text_tokens, tokenizer.eot]
-    attention = inside.cross_attention(model, mel, tokens)
+    attention = alignment.cross_attention(model, mel, tokens)
     n_frames = len(audio) // HOP_LENGTH // 2
     errors = np.zeros(attention.shape[:2])
     for layer, head in np.ndindex(*errors.shape):
-        matrix = inside.alignment_matrix(attention, torch.tensor([[layer, head]]), n_frames)
+        matrix = alignment.alignment_matrix(attention, torch.tensor([[layer, head]]), n_frames)
         rows = matrix[len(tokenizer.sot_sequence) : -1]
-        words = inside.word_times(tokenizer, text_tokens, inside.dtw_path(-rows.double().numpy()))
+        words = alignment.word_times(tokenizer, text_tokens, alignment.dtw_path(-rows.double().numpy()))
         errors[layer, head] = np.mean([abs(start - ref) for (_, start, _), ref in zip(words, reference)])
     return errors
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from ..hallucination import invented_words, wilson_interval
-from ..live.gate import LOGPROB_THRESHOLD, NO_SPEECH_THRESHOLD
+from ..segments import LOGPROB_THRESHOLD, NO_SPEECH_THRESHOLD
 from .feedback import correct, not_yet
 
 SILENT_HITS, SILENT_TRIALS = 2, 33  # exercise 1: clips with words, out of the clips without speech

@@ -26,7 +26,7 @@ twice. Every pass is recorded as a :class:`Pass`; ``trace`` writes them as JSON 
 
 from .buffer import AudioBuffer
 from .display import REFRESH_S, LiveDemo, render_html, to_srt
-from .gate import SpeechGate, VoiceDetector, sounds_without_words
+from .gate import SpeechGate, sounds_without_words
 from .policies import (
     DEFAULT_POLICY,
     POLICIES,
@@ -61,7 +61,6 @@ __all__ = [
     "SegmentCommitPolicy",
     "SimulatedMicrophone",
     "SpeechGate",
-    "VoiceDetector",
     "Word",
     "agreed_prefix_length",
     "drop_repeated_words",

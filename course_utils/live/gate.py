@@ -1,7 +1,7 @@
 """The speech gate: keeps silence and music from turning into invented text ("Thank you." on silence).
 
 Taught in notebooks/05_live_transcription.ipynb ("Silence and music must stay silent"); the trained voice
-activity detector (:class:`VoiceDetector`, :func:`load_vad`) in notebooks/08_hallucinations.ipynb.
+activity detector that helps it (:class:`course_utils.speech.VoiceDetector`) in notebooks/08_hallucinations.ipynb.
 """
 
 from __future__ import annotations
@@ -10,18 +10,13 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from ..audio import SAMPLE_RATE
+from ..segments import COMPRESSION_RATIO_THRESHOLD, LOGPROB_THRESHOLD, is_silent
 
 SILENCE_DBFS = -45.0  # dB full scale: a buffer whose loudest 0.1 s frame is quieter than this is silence
-NO_SPEECH_THRESHOLD = 0.6  # Whisper's own rule: no_speech_prob above this...
-LOGPROB_THRESHOLD = -1.0  # ...and avg_logprob below this means "not speech"
-COMPRESSION_RATIO_THRESHOLD = 2.4  # Whisper's sign of a repetition loop ("the the the ...")
 DOUBT_NO_SPEECH = 0.3  # live rule: no_speech_prob above this...
 DOUBT_WORD_PROBABILITY = 0.4  # ...and words this unlikely (geometric mean) means invented ("Thank you.")
-VAD_FRAME = 512  # samples (32 ms at 16 kHz) that Silero VAD scores at a time
-VAD_THRESHOLD = 0.5  # Silero VAD's own default: a frame whose speech probability is above this holds speech
 
 
 def sounds_without_words(seconds: float = 6.0, seed: int = 0) -> dict[str, np.ndarray]:
@@ -51,7 +46,7 @@ class SpeechGate:
 
     Two checks: before transcribing, :meth:`is_silent` skips a buffer whose loudest 0.1 s is quieter than
     ``silence_dbfs``; after, :meth:`is_speech` drops a segment that Whisper's own rule calls silence
-    (``no_speech_prob`` above ``no_speech_threshold`` while ``avg_logprob`` is below ``logprob_threshold``),
+    (:func:`course_utils.segments.is_silent`, with ``logprob_threshold``),
     that Whisper doubts (``no_speech_prob`` above ``doubt_no_speech`` while the geometric mean of its words'
     probabilities is below ``doubt_word_probability``: the "Thank you." Whisper writes on the pause left after a
     phrase was trimmed), that loops (compression ratio above ``compression_ratio_threshold``), or that has no
@@ -59,7 +54,6 @@ class SpeechGate:
     """
 
     silence_dbfs: float = SILENCE_DBFS
-    no_speech_threshold: float = NO_SPEECH_THRESHOLD
     logprob_threshold: float = LOGPROB_THRESHOLD
     doubt_no_speech: float = DOUBT_NO_SPEECH
     doubt_word_probability: float = DOUBT_WORD_PROBABILITY
@@ -80,7 +74,7 @@ class SpeechGate:
 
     def is_speech(self, segment: dict) -> bool:
         """Whether one of Whisper's result segments should be kept."""
-        if segment["no_speech_prob"] > self.no_speech_threshold and segment["avg_logprob"] < self.logprob_threshold:
+        if is_silent(segment["no_speech_prob"], segment["avg_logprob"], self.logprob_threshold):
             return False
         probabilities = np.array([w["probability"] for w in segment.get("words", [])])
         doubted = (
@@ -91,44 +85,3 @@ class SpeechGate:
         if segment.get("compression_ratio", 0.0) > self.compression_ratio_threshold:
             return False
         return bool(re.search(r"\w", segment["text"]))
-
-
-def load_vad():
-    """A fresh Silero VAD (its ONNX model, shipped inside the ``silero-vad`` pip package: no download).
-
-    Each one keeps the state of the audio it scored, so a stream needs its own.
-    """
-    threads = torch.get_num_threads()  # importing silero_vad sets torch to one thread: keep the caller's setting
-    from silero_vad import load_silero_vad
-
-    model = load_silero_vad(onnx=True)
-    torch.set_num_threads(threads)
-    return model
-
-
-class VoiceDetector:
-    """Silero VAD on audio as it arrives (the live pipeline's third check, notebook 08): :meth:`feed` it every
-    chunk, then ask :meth:`heard_speech_since` whether speech came after a given sample. It scores each
-    ``VAD_FRAME`` samples once, as they arrive, so a pass costs only the new audio's frames."""
-
-    def __init__(self, threshold: float = VAD_THRESHOLD) -> None:
-        self.threshold = threshold
-        self._model = load_vad()
-        self._pending = np.zeros(0, np.float32)  # samples not yet scored (less than a frame)
-        self.scored = 0  # samples scored so far
-        self.speech_until = 0  # sample: end of the last frame that held speech (0: none yet)
-
-    def feed(self, chunk: np.ndarray) -> None:
-        """Score the frames completed by ``chunk`` (16 kHz float32, the next samples of the stream)."""
-        self._pending = np.concatenate([self._pending, np.asarray(chunk, np.float32)])
-        frames = len(self._pending) // VAD_FRAME
-        for i in range(frames):
-            frame = torch.from_numpy(self._pending[i * VAD_FRAME : (i + 1) * VAD_FRAME])
-            self.scored += VAD_FRAME
-            if self._model(frame, SAMPLE_RATE).item() > self.threshold:
-                self.speech_until = self.scored
-        self._pending = self._pending[frames * VAD_FRAME :]
-
-    def heard_speech_since(self, sample: int) -> bool:
-        """Whether a frame ending after ``sample`` (counted from the start of the stream) held speech."""
-        return self.speech_until > sample

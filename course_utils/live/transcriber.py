@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..audio import SAMPLE_RATE
+from ..speech import VoiceDetector
 from .buffer import AudioBuffer
-from .gate import SpeechGate, VoiceDetector
+from .gate import SpeechGate
 from .policies import DEFAULT_POLICY, CommitPolicy, Decision, make_policy
 from .sources import STOP_TIMEOUT_S
 from .whisper_pass import transcribe_buffer, warm_up

@@ -16,14 +16,13 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 import whisper
-from whisper.audio import HOP_LENGTH, N_FRAMES, N_SAMPLES
+from whisper.audio import HOP_LENGTH, N_SAMPLES
 from whisper.timing import add_word_timestamps
 from whisper.tokenizer import get_tokenizer
 
 from ..audio import SAMPLE_RATE
 from ..models import use_fp16
-
-TIMESTAMP_S = 2 * HOP_LENGTH / SAMPLE_RATE  # seconds per timestamp token (0.02 s)
+from ..segments import decoding_options, log_mel_window, to_segments
 
 
 @contextmanager
@@ -62,21 +61,18 @@ def transcribe_buffer(model: whisper.Whisper, audio: np.ndarray, prompt: str = "
     """
     if len(audio) > N_SAMPLES:
         raise ValueError(f"transcribe_buffer takes at most 30 s of audio, got {len(audio) / SAMPLE_RATE:.1f} s.")
-    fp16 = use_fp16(model)
-    mel = whisper.log_mel_spectrogram(audio, model.dims.n_mels, padding=N_SAMPLES)  # as model.transcribe does
-    num_frames = mel.shape[-1] - N_FRAMES  # frames of real audio (10 ms each)
-    mel = whisper.pad_or_trim(mel[:, :num_frames], N_FRAMES).to(model.device, torch.float16 if fp16 else torch.float32)
-    language = language if model.is_multilingual else "en"
-    options = whisper.DecodingOptions(language=language, prompt=prompt or None, temperature=0.0, fp16=fp16)
+    num_frames = len(audio) // HOP_LENGTH  # frames of real audio (10 ms each), as model.transcribe counts them
+    samples = torch.from_numpy(np.ascontiguousarray(audio, np.float32))
+    mel = log_mel_window(samples, model.dims.n_mels, frames=num_frames)
+    mel = mel.to(model.device, torch.float16 if use_fp16(model) else torch.float32)
+    options = decoding_options(model, language, prompt=prompt or None)
     with encoder_remembered(model):
         result = whisper.decode(model, mel, options)
         tokenizer = get_tokenizer(
             model.is_multilingual, num_languages=model.num_languages, language=result.language, task="transcribe"
         )
-        segments = [
-            _segment(tokens, tokenizer, result, num_frames) for tokens in _split_segments(result.tokens, tokenizer)
-        ]
-        segments = [s for s in segments if s["text"].strip()]
+        segments, _ = to_segments(result, tokenizer, 0.0, num_frames, keep_unfinished=True)
+        segments = [{"seek": 0, **s} for s in segments if s["text"].strip()]
         add_word_timestamps(
             segments=segments,
             model=model,
@@ -86,28 +82,6 @@ def transcribe_buffer(model: whisper.Whisper, audio: np.ndarray, prompt: str = "
             last_speech_timestamp=0.0,
         )
     return {"text": result.text, "segments": segments, "language": result.language}
-
-
-def _split_segments(tokens: list[int], tokenizer) -> list[list[int]]:
-    """Cut the decoded tokens between two timestamp tokens in a row (one segment's end, the next one's start)."""
-    begin = tokenizer.timestamp_begin
-    cuts = [i for i in range(1, len(tokens)) if tokens[i - 1] >= begin and tokens[i] >= begin]
-    return [tokens[a:b] for a, b in zip([0, *cuts], [*cuts, len(tokens)])]
-
-
-def _segment(tokens: list[int], tokenizer, result: whisper.DecodingResult, num_frames: int) -> dict:
-    """One segment as ``model.transcribe`` writes it; an unfinished one (no closing timestamp) ends with the audio."""
-    stamps = [(t - tokenizer.timestamp_begin) * TIMESTAMP_S for t in tokens if t >= tokenizer.timestamp_begin]
-    return {
-        "seek": 0,
-        "start": stamps[0] if stamps else 0.0,
-        "end": stamps[-1] if len(stamps) > 1 else num_frames * HOP_LENGTH / SAMPLE_RATE,
-        "text": tokenizer.decode([t for t in tokens if t < tokenizer.eot]),
-        "tokens": tokens,
-        "avg_logprob": result.avg_logprob,
-        "no_speech_prob": result.no_speech_prob,
-        "compression_ratio": result.compression_ratio,
-    }
 
 
 def warm_up(model: whisper.Whisper) -> None:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-from .cli import model_names, reading_user_input
+from ..commands import model_names, reading_user_input
 
 DEFAULT_MODELS = "tiny.en,base"
 
@@ -54,8 +54,8 @@ def measure(name: str, clip_ids: list[str]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ..models import check_models
     from . import clip, clips
-    from .bench_wer import check_models
 
     parser = argparse.ArgumentParser(
         prog="python -m course_utils bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 from whisper.tokenizer import LANGUAGES
 
-from .audio import SAMPLE_RATE, load_audio
-from .cli import UsageError, reading_user_input
-from .data import clip
-from .live import (
+from ..audio import SAMPLE_RATE, load_audio
+from ..commands import UsageError, reading_user_input
+from ..data import clip
+from ..live import (
     CHUNK_S,
     DEFAULT_POLICY,
     POLICIES,
@@ -43,10 +43,10 @@ from .live import (
     run_live,
     word_key,
 )
-from .live.trace import plot_latency_cdf, plot_trace, read_trace, write_trace
-from .models import load_model
-from .transcribe import transcribe
-from .wer import word_error_rate
+from ..live.trace import plot_latency_cdf, plot_trace, read_trace, write_trace
+from ..models import load_model
+from ..transcribe import transcribe
+from ..wer import word_error_rate
 
 DEFAULT_CLIP = "long_speech"  # at least 60 s of English speech with natural pauses
 DEFAULT_MODEL = "tiny.en"

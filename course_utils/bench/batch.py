@@ -28,12 +28,10 @@ import psutil
 import torch
 
 from ..audio import SAMPLE_RATE, load_audio
-from ..cli import UsageError, model_names, reading_user_input
+from ..commands import UsageError, model_names, reading_user_input
 from ..data import clips
 from ..models import OFFLINE_SOURCES, load_model, offline_cache_dir, read_offline_weights
 from ..wer import word_error_rate
-from .local import Timings, decode_windows
-from .windows import Stitcher, cut_windows
 
 BATCH_SIZES = (1, 2, 4, 8, 16)
 DEFAULT_MODELS = "tiny.en,base"

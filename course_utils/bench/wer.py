@@ -24,27 +24,14 @@ import numpy as np
 import torch
 import whisper
 
-from .audio import SAMPLE_RATE, duration, load_audio
-from .cli import UsageError, model_names, reading_user_input, write_csv
-from .data import MANIFEST, REQUIRED_COLUMNS, Clip, read_manifest
-from .models import OFFLINE_SOURCES, default_device, is_downloaded, is_online, load_model
-from .transcribe import transcribe
-from .wer import word_error_rate
+from ..audio import SAMPLE_RATE, duration, load_audio
+from ..commands import UsageError, model_names, reading_user_input, write_csv
+from ..data import MANIFEST, REQUIRED_COLUMNS, Clip, read_manifest
+from ..models import OFFLINE_SOURCES, check_models, is_online, load_model, memory_shortfall
+from ..transcribe import transcribe
+from ..wer import word_error_rate
 
 ONLINE_MODELS = ("tiny", "base", "small", "medium", "large-v3", "turbo")  # compared when the model server answers
-# Whisper's model dimensions, as each checkpoint's "dims" has them: (width, attention heads, encoder layers, decoder
-# layers). With them a model's parameters are counted before its weights are loaded (to tell whether it fits).
-WIDTHS = {
-    "tiny": (384, 6, 4, 4),
-    "base": (512, 8, 6, 6),
-    "small": (768, 12, 12, 12),
-    "medium": (1024, 16, 24, 24),
-    "large": (1280, 20, 32, 32),
-    "turbo": (1280, 20, 32, 4),
-}
-LARGE_V3 = ("large-v3", "large", "large-v3-turbo", "turbo")  # 128 mel bands and 51,866 tokens, not 80 and 51,865
-BYTES_PER_PARAMETER = 6  # while loading: float32 weights (4 bytes) plus the float16 checkpoint they come from (2)
-HEADROOM_BYTES = 1_500_000_000  # activations, decoding caches and the rest of the notebook
 # Whisper itself, greedy (the same words on every run); plain: not the kit's speech finder, which skips loud music
 DECODING = {"plain": True, "temperature": 0.0, "condition_on_previous_text": False}
 PLOTS = ("wer_vs_parameters.png", "wer_vs_time.png", "wer_vs_music_to_voice.png")
@@ -103,43 +90,6 @@ def read_clips(manifest: str | os.PathLike) -> list[Clip]:
     return clips
 
 
-def count_parameters(name: str) -> int:
-    """The number of parameters of Whisper model ``name`` (e.g. 37,184,256 for tiny.en), without its weights.
-
-    Whisper's encoder and decoder are built from the model's dimensions on PyTorch's "meta" device (shapes only,
-    no memory) and their parameters counted: the same count as ``sum(p.numel() for p in model.parameters())``.
-    """
-    family = "turbo" if "turbo" in name else name.split(".")[0].split("-")[0]  # "large-v2" -> "large"
-    width, heads, encoder_layers, decoder_layers = WIDTHS[family]
-    n_mels, n_vocab = (128, 51866) if name in LARGE_V3 else (80, 51864 if name.endswith(".en") else 51865)
-    with torch.device("meta"):
-        encoder = whisper.model.AudioEncoder(n_mels, 1500, width, heads, encoder_layers)  # 1500 frames: 30 s
-        decoder = whisper.model.TextDecoder(n_vocab, 448, width, heads, decoder_layers)  # 448 tokens of context
-    return sum(p.numel() for part in (encoder, decoder) for p in part.parameters())
-
-
-def available_memory(device: str) -> int | None:
-    """Free bytes on ``device`` ("cuda" or "cpu"), or None where that cannot be told."""
-    if device.startswith("cuda"):
-        return torch.cuda.mem_get_info(torch.device(device))[0]
-    try:
-        with open("/proc/meminfo") as file:
-            info = dict(line.split(":", 1) for line in file)
-        return int(info["MemAvailable"].split()[0]) * 1024
-    except (OSError, KeyError, ValueError):
-        return None
-
-
-def memory_shortfall(name: str, device: str | None = None) -> str:
-    """Why ``name`` would not fit in the memory free on ``device`` now; empty if it fits (or free memory is unknown)."""
-    device = device or default_device()
-    needed = count_parameters(name) * BYTES_PER_PARAMETER + HEADROOM_BYTES
-    free = available_memory(device)
-    if free is None or needed <= free:
-        return ""
-    return f"{name} needs about {needed / 1e9:.1f} GB but {device} has {free / 1e9:.1f} GB free"
-
-
 def models_to_compare(device: str | None = None, names: list[str] | None = None) -> list[str]:
     """The models of ``names`` that fit in the memory free on ``device``; the others are left out with a message
     on stderr. ``names`` defaults to the models the course compares: ONLINE_MODELS when the model server
@@ -154,21 +104,6 @@ def models_to_compare(device: str | None = None, names: list[str] | None = None)
         else:
             chosen.append(name)
     return chosen
-
-
-def check_models(names: list[str]) -> None:
-    """Raise a clear error for an unknown model name, or one that cannot be loaded offline."""
-    unknown = [name for name in names if name not in whisper.available_models()]
-    if unknown:
-        raise ValueError(
-            f"Unknown model(s) {', '.join(unknown)}. Valid names: {', '.join(whisper.available_models())}."
-        )
-    unreachable = [name for name in names if name not in OFFLINE_SOURCES and not is_downloaded(name)]
-    if unreachable and not is_online():
-        raise ValueError(
-            f"{', '.join(unreachable)} cannot be loaded offline: only {', '.join(OFFLINE_SOURCES)} ship with pip "
-            "packages. Connect to the internet once to download the others, or leave them out of --models."
-        )
 
 
 def _warm_up(model: whisper.Whisper) -> None:

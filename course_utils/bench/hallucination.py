@@ -26,11 +26,10 @@ import numpy as np
 import torch
 import whisper
 
-from .audio import load_audio
-from .bench_wer import check_models
-from .cli import UsageError, model_names, reading_user_input, write_csv
-from .data import clips
-from .hallucination import (
+from ..audio import load_audio
+from ..commands import UsageError, model_names, reading_user_input, write_csv
+from ..data import clips
+from ..hallucination import (
     CURES,
     NONSPEECH_KINDS,
     NONSPEECH_MANIFEST,
@@ -45,10 +44,10 @@ from .hallucination import (
     rate_row,
     read_sounds,
 )
-from .live.gate import SpeechGate
-from .models import load_model
-from .transcribe import transcribe
-from .wer import word_error_rate
+from ..live.gate import SpeechGate
+from ..models import check_models, load_model
+from ..transcribe import transcribe
+from ..wer import word_error_rate
 
 FIGURE_SIZE = (9, 3.5)  # inches per panel: JupyterLab's width at 100 dpi
 CHART = "hallucination.png"
