@@ -12,6 +12,7 @@ Once installed, `lab` and `test` start without the network: pip runs again only 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import os
 import platform
 import shutil
@@ -130,9 +131,23 @@ def setup(dev: bool, again: bool) -> None:
         print("Everything is installed (requirements unchanged): no network needed.", flush=True)
         return
     install_torch()
-    pip("--no-deps", WHISPER)  # its other dependencies are in requirements.txt; triton is for GPUs only
+    if whisper_installed():  # pip checks every installed package, and Whisper was installed without triton
+        print(
+            "kit.py: if pip says openai-whisper requires triton, that is expected: triton compiles GPU code, "
+            "so the course installs Whisper without it.",
+            flush=True,
+        )
     pip(*[arg for name in requirement_files(dev) for arg in ("-r", str(ROOT / name))])  # only what is missing
+    pip("--no-deps", WHISPER)  # last: its other dependencies are in requirements.txt; triton is for GPUs only
     stamp_path().write_text("".join(f"{line}\n" for line in sorted(needed)))
+
+
+def whisper_installed() -> bool:
+    try:
+        importlib.metadata.version("openai-whisper")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
 
 
 def create_venv() -> None:

@@ -1,45 +1,43 @@
-"""The kit's command line: python -m course_utils COMMAND [--help]
-
-doctor      check this machine before class (Python, torch, ffmpeg, models, Jupyter, disk)
-bench       load time, real-time factor and peak memory of models on the bundled speech
-bench-wer   word error rate of models on a clip manifest (notebooks/04)
-bench-live  live chunked transcription of a file played in real time: dropped samples, commit latency,
-            buffer length, WER (notebooks/05)
-transcribe-batch  many recordings to JSON and SRT, batched, resumable, locally or on Ray (notebooks/09)
-bench-batch       throughput against batch size, encoder and decoder time, memory, WER; faster-whisper beside
-bench-hallucination  words Whisper writes where nobody speaks, with and without cures (notebooks/08)
-captions    live captions in the browser for every viewer, transcribed or translated to English (notebooks/10)
-"""
+"""The kit's command line: ``python -m course_utils COMMAND [--help]``; the commands are listed in
+:data:`course_utils.commands.COMMANDS`, and ``--help`` shows the first line of each one's docstring."""
 
 from __future__ import annotations
 
+import ast
 import difflib
 import importlib
+import importlib.util
+import re
 import sys
+from pathlib import Path
 
-from .commands import UsageError
+from .commands import COMMANDS, PROG, UsageError
 
-PROG = "python -m course_utils"
-COMMANDS = {  # command -> module with a main(argv) -> int
-    "doctor": "course_utils.doctor",
-    "bench": "course_utils.bench",
-    "bench-wer": "course_utils.bench.wer",
-    "bench-live": "course_utils.bench.live",
-    "transcribe-batch": "course_utils.batch.cli",
-    "bench-batch": "course_utils.bench.batch",
-    "bench-hallucination": "course_utils.bench.hallucination",
-    "captions": "course_utils.captions.cli",
-}
+
+def summary(module: str) -> str:
+    """The first line of ``module``'s docstring, read from its source without importing it (torch and Ray load
+    slowly), less its leading ``python -m course_utils NAME:``."""
+    source = Path(importlib.util.find_spec(module).origin).read_text(encoding="utf-8")
+    first = (ast.get_docstring(ast.parse(source)) or "").splitlines()[0]
+    return re.sub(r"^`*python -m course_utils [\w-]+[^:]*`*:\s*", "", first)
+
+
+def usage() -> str:
+    """The text of ``python -m course_utils --help``."""
+    width = max(map(len, COMMANDS))
+    lines = [f"usage: {PROG} COMMAND [--help]", "", "commands:"]
+    lines += [f"  {name:{width}}  {summary(module)}" for name, module in COMMANDS.items()]
+    return "\n".join([*lines, "", f"`{PROG} COMMAND --help` explains each command."])
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``argv[0]``'s command; a UsageError it raises is one line on stderr and exit status 2."""
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] in (["-h"], ["--help"]):
-        print(__doc__)
+        print(usage())
         return 0
     if not argv:
-        print(__doc__, file=sys.stderr)
+        print(usage(), file=sys.stderr)
         return 2
     command = argv[0]
     if command not in COMMANDS:

@@ -1,19 +1,38 @@
-"""What every command of ``python -m course_utils`` shares: a user's mistake is one line on stderr, exit status 2.
+"""What every command of ``python -m course_utils`` shares: the registry of commands, the default model, the one
+``--language`` option, and the rule that a user's mistake is one line on stderr with exit status 2.
 
-A command raises :class:`UsageError` for a mistake the user can fix; ``course_utils.__main__`` prints it as
-``python -m course_utils COMMAND: error: MESSAGE`` and exits with status 2, the way argparse reports a bad flag.
+A command is a module with a docstring (its first line is the command's summary in ``--help``) and a
+``main(argv: list[str] | None = None) -> int``. It raises :class:`UsageError` for a mistake the user can fix;
+``course_utils.__main__`` prints it as ``python -m course_utils COMMAND: error: MESSAGE`` and exits with status 2,
+the way argparse reports a bad flag. The registry names modules, not objects, so this core module imports none
+of them: a command is imported only when it runs.
 """
 
 from __future__ import annotations
 
-import csv
-import os
-from collections.abc import Iterator, Sequence
+import argparse
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
-from pathlib import Path
 
-from .models import OfflineModelError
+from .models import OfflineModelError, language_for
+
+PROG = "python -m course_utils"
+DEFAULT_MODEL = "tiny.en"  # the fastest real model: live transcription, captions and the benchmarks
+MULTILINGUAL_MODEL = "base"  # the smallest model that hears (and translates) every language
+COMMANDS = {  # command -> module with a main(argv) -> int, in the order --help lists them
+    "doctor": "course_utils.doctor",
+    "transcribe-batch": "course_utils.batch.cli",
+    "captions": "course_utils.captions.cli",
+    "bench": "course_utils.bench.speed",
+    "bench-wer": "course_utils.bench.wer",
+    "bench-live": "course_utils.bench.live",
+    "bench-hallucination": "course_utils.bench.hallucination",
+    "bench-batch": "course_utils.bench.batch",
+    "bench-batch-memory": "course_utils.bench.batch_memory",
+    "bench-gpu": "course_utils.bench.gpu",
+    "bench-pass-cost": "course_utils.bench.pass_cost",
+}
+LANGUAGE_HELP = "language spoken, as a code (fr) or a name (French); default: detected (English for .en models)"
 
 
 class UsageError(Exception):
@@ -28,6 +47,20 @@ def model_names(models: str) -> list[str]:
     return names
 
 
+def add_language_option(parser: argparse.ArgumentParser) -> None:
+    """The one ``--language`` option every command that transcribes takes; check it with :func:`language_option`."""
+    parser.add_argument("--language", metavar="LANGUAGE", help=LANGUAGE_HELP)
+
+
+def language_option(model: str, language: str | None) -> str | None:
+    """The code of ``--language`` for the model named ``model`` (None: detect), by the kit's one language check
+    (:func:`course_utils.models.language_for`): the same one-line UsageError in every command."""
+    if language is None:
+        return None
+    with reading_user_input():
+        return language_for(model, language)
+
+
 @contextmanager
 def reading_user_input() -> Iterator[None]:
     """Turn the errors raised while reading what the user named (files, clips, models) into a UsageError.
@@ -40,14 +73,3 @@ def reading_user_input() -> Iterator[None]:
         raise UsageError(error.args[0]) from error
     except (OSError, ValueError, OfflineModelError) as error:
         raise UsageError(str(error)) from error
-
-
-def write_csv(rows: Sequence, columns: Sequence[str], path: str | os.PathLike) -> Path:
-    """Write dataclass ``rows`` to ``path`` as CSV, ``columns`` as the header; None is an empty cell."""
-    path = Path(path)
-    with path.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.DictWriter(file, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({key: "" if value is None else value for key, value in asdict(row).items()})
-    return path

@@ -18,7 +18,9 @@ MANIFEST = DATA_DIR / "clips.csv"
 NONSPEECH_MANIFEST = DATA_DIR / "nonspeech.csv"  # sounds in which nobody speaks, and speech followed by them
 SPEECH_KINDS = ("speech", "sung", "mix")  # mix: sung vocals over instrumental music
 NONSPEECH_KINDS = ("silence", "noise", "applause", "music")  # nothing is said: the transcript is blank
-KINDS = SPEECH_KINDS + NONSPEECH_KINDS
+# speech followed by one of those, or with a long pause inside (notebooks/08_hallucinations.ipynb)
+SPEECH_THEN_KINDS = ("speech+silence", "speech+applause", "speech+music", "speech+gap")
+KINDS = SPEECH_KINDS + NONSPEECH_KINDS + SPEECH_THEN_KINDS
 
 
 REQUIRED_COLUMNS = ("id", "file", "language", "transcript")  # a manifest's other columns may be blank or absent

@@ -268,7 +268,7 @@ def language_for(model: whisper.Whisper | str, language: str) -> str:
         raise ValueError(
             f"Unknown language '{language}': give a code such as en, fr, es or a name such as French (Whisper's list)."
         )
-    multilingual = model.is_multilingual if isinstance(model, whisper.Whisper) else not model.endswith(".en")
+    multilingual = not model.endswith(".en") if isinstance(model, str) else model.is_multilingual
     if code != "en" and not multilingual:
         raise ValueError(
             f"Language '{language}' was asked of an English-only (.en) model, which would transcribe it as English "

@@ -115,7 +115,7 @@ def check_options(model: whisper.Whisper, options: dict) -> None:
     if not model.is_multilingual and options.get("task", "transcribe") != "transcribe":
         raise ValueError(
             f"task={options['task']!r} needs a multilingual model: an English-only (.en) model only transcribes. "
-            "Use e.g. cu.load_model('base')."
+            "Use a multilingual model such as base: cu.load_model('base')."
         )
 
 

@@ -8,8 +8,8 @@ import os
 import pytest
 
 import course_utils as cu
-from course_utils.bench import wer as bench_wer
 from course_utils.__main__ import main as course_utils_main
+from course_utils.bench import wer as bench_wer
 
 TEACHER_COLUMNS = ("id", "file", "language", "kind", "duration", "transcript")  # no licence, source or mix level
 

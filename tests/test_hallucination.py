@@ -5,21 +5,16 @@ import pytest
 
 import course_utils as cu
 from course_utils.bench.hallucination import read_rows
-from course_utils.data import DATA_DIR
+from course_utils.data import DATA_DIR, NONSPEECH_KINDS, NONSPEECH_MANIFEST, read_manifest
 from course_utils.hallucination import (
     HALLUCINATED_PHRASES,
-    NONSPEECH_KINDS,
-    NONSPEECH_MANIFEST,
-    VAD_EDGE_S,
-    VAD_JOIN_S,
     count_phrases,
-    find_speech,
     invented_words,
     is_known_hallucination,
     is_no_speech,
-    read_sounds,
     wilson_interval,
 )
+from course_utils.speech import VAD_EDGE_S, VAD_JOIN_S, find_speech
 
 RESULTS = DATA_DIR.parent / "results" / "hallucination"
 
@@ -77,7 +72,7 @@ def test_speech_a_short_pause_apart_is_one_region(pause_s, regions):
 
 
 def test_the_bundled_set_has_enough_clips_of_each_kind_with_expected_text_where_speech_is():
-    sounds = read_sounds()
+    sounds = read_manifest(NONSPEECH_MANIFEST)
     kinds = [s.kind for s in sounds]
     assert sum(k in NONSPEECH_KINDS for k in kinds) >= 30
     assert all(kinds.count(k) >= 4 for k in ("speech+silence", "speech+applause", "speech+music", "speech+gap"))
@@ -87,12 +82,12 @@ def test_the_bundled_set_has_enough_clips_of_each_kind_with_expected_text_where_
 
 
 def test_a_manifest_without_a_transcript_column_or_with_a_missing_file_is_named(tmp_path):
-    (tmp_path / "a.csv").write_text("id,file\nx,x.flac\n")
+    (tmp_path / "a.csv").write_text("id,file,language\nx,x.flac,en\n")
     with pytest.raises(ValueError, match=r"lacks the column\(s\) transcript"):
-        read_sounds(tmp_path / "a.csv")
-    (tmp_path / "b.csv").write_text("id,file,transcript\nx,missing.flac,\n")
+        read_manifest(tmp_path / "a.csv")
+    (tmp_path / "b.csv").write_text("id,file,language,transcript\nx,missing.flac,en,\n")
     with pytest.raises(ValueError, match=r"b\.csv line 2: .*no audio file"):
-        read_sounds(tmp_path / "b.csv")
+        read_manifest(tmp_path / "b.csv")
 
 
 def test_the_kit_phrase_list_is_what_the_bench_counted():

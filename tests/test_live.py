@@ -14,6 +14,7 @@ import course_utils as cu
 from course_utils import live
 from course_utils.data import DATA_DIR
 from course_utils.live import AudioBuffer, LocalAgreementPolicy, SegmentCommitPolicy, Word, word_key
+from course_utils.speech import VoiceDetector
 
 NONSPEECH = DATA_DIR / "nonspeech"  # sounds without speech (data/nonspeech.csv)
 SR = cu.SAMPLE_RATE
@@ -511,7 +512,7 @@ def test_nothing_is_committed_on_silence_noise_or_music(tiny_en, kind):
 
 def test_voice_detector_hears_speech_but_not_applause_and_scores_each_frame_once():
     speech_then_applause = cu.load_audio(NONSPEECH / "librivox_2+applause.flac")
-    whole, chunked = live.VoiceDetector(), live.VoiceDetector()
+    whole, chunked = VoiceDetector(), VoiceDetector()
     whole.feed(speech_then_applause)
     for start in range(0, len(speech_then_applause), 777):  # chunks of any size: the same frames are scored
         chunked.feed(speech_then_applause[start : start + 777])
@@ -519,7 +520,7 @@ def test_voice_detector_hears_speech_but_not_applause_and_scores_each_frame_once
     assert whole.speech_until == chunked.speech_until
     assert 2.5 * SR < whole.speech_until < 4 * SR  # "he was not an ill disposed young man" ends at about 3 s
     assert whole.heard_speech_since(0) and not whole.heard_speech_since(4 * SR)  # then 5 s of applause
-    applause = live.VoiceDetector()
+    applause = VoiceDetector()
     applause.feed(cu.load_audio(NONSPEECH / "applause_long.flac"))
     assert not applause.heard_speech_since(0)
 

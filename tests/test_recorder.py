@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 
 import course_utils as cu
+from course_utils.chunks import ChunkAssembler, ChunkGapError
 from course_utils.recorder import (
     NOTHING_RECORDED,
     AudioUpload,
-    ChunkAssembler,
-    ChunkGapError,
     Recorder,
     WebRTCRecorder,
     _first_upload,

@@ -170,15 +170,20 @@ def test_load_audio_piece_decodes_as_load_audio_does(tmp_path):
 
 @pytest.mark.parametrize("options", [{"language": "fr"}, {"language": "French"}, {"task": "translate"}])
 def test_english_only_model_refuses_other_languages_and_translation(tiny_en, jfk_audio, options):
-    with pytest.raises(ValueError, match=r"English-only \(\.en\) model.*cu\.load_model\('base'\)"):
+    with pytest.raises(ValueError, match=r"English-only \(\.en\) model.*multilingual model"):
         cu.transcribe(tiny_en, jfk_audio, **options)
+
+
+def test_an_unknown_language_is_named():
+    with pytest.raises(ValueError, match=r"Unknown language 'Klingon': give a code such as en"):
+        cu.transcribe(FakeWhisper(), words_at([1.0], 3), language="Klingon")
 
 
 @pytest.mark.parametrize("language", [None, "en", "English"])
 def test_english_only_model_takes_english(language):
     model = FakeWhisper(is_multilingual=False)
     cu.transcribe(model, words_at([1.0], 3), plain=True, language=language)
-    assert model.calls[0]["language"] == language
+    assert model.calls[0]["language"] == (language and "en")  # a name becomes Whisper's code
 
 
 def test_multilingual_model_takes_any_language():
