@@ -7,7 +7,7 @@ import numpy as np
 
 from ..audio import SAMPLE_RATE
 from ..live import SimulatedMicrophone
-from .feedback import correct, not_yet
+from .feedback import correct, not_yet, number_answer
 
 BLOCKED_S = 3.5  # wall seconds the recording loop is blocked, at real-time speed (exercise 1)
 LATE_SPEED = 4.0  # the simulated microphone's speed in exercise 2
@@ -38,20 +38,10 @@ def latest_read_ms(speed: float = LATE_SPEED) -> float:
     return 1000 * (card.capacity / SAMPLE_RATE - card.chunk_s) / speed
 
 
-def _number(answer, name: str, unit: str) -> float | None:
-    """``answer`` as a number; None, after the hint that fits, when it is not filled in or not a number."""
-    if answer is None:
-        return not_yet(f"Set {name} = {unit}.")
-    try:
-        return float(answer)
-    except (TypeError, ValueError):
-        return not_yet(f"{name} must be {unit}.")
-
-
 def check_dropped_samples(answer) -> None:
     """Exercise 1: the sound card holds its capacity; the recording loop is blocked BLOCKED_S seconds."""
     expected = dropped_when_blocked()
-    value = _number(answer, "dropped", "a whole number of samples")
+    value = number_answer(answer, "dropped", "a whole number of samples")
     if value is None:
         return
     if value == expected:
@@ -68,7 +58,7 @@ def check_dropped_samples(answer) -> None:
 def check_latest_read(answer) -> None:
     """Exercise 2: how late (wall milliseconds) may a read come at LATE_SPEED before samples are lost?"""
     expected = latest_read_ms()
-    value = _number(answer, "late_ms", "a number of milliseconds")
+    value = number_answer(answer, "late_ms", "a number of milliseconds")
     if value is None:
         return
     card = _sound_card()

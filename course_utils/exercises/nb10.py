@@ -3,8 +3,7 @@ polling and the server's design (course_utils.captions)."""
 
 from __future__ import annotations
 
-from .feedback import correct, not_yet
-from .nb06 import _number  # a numeric answer, or its first hints
+from .feedback import correct, judge_number, not_yet, number_answer
 
 POLL_S = 0.5  # seconds between two requests of a polling page, as in the well-known talk (exercises 1 and 2)
 VIEWERS = 50  # pages open in the meeting (exercise 2)
@@ -29,31 +28,39 @@ def polls_per_second(viewers: int = VIEWERS, poll_s: float = POLL_S) -> float:
 def check_poll_wait(answer) -> None:
     """Exercise 1: on average, how long (ms) does a new caption wait before a page polling every POLL_S sees it?"""
     expected = mean_poll_wait_ms()
-    value = _number(answer, "wait_ms", "a number of milliseconds")
+    value = number_answer(answer, "wait_ms", "a number of milliseconds")
     if value is None:
         return
-    if abs(value - expected) < 1:
-        return correct(f"{expected:.0f} ms on average, {1000 * POLL_S:.0f} ms at worst; a push takes milliseconds.")
-    if abs(value - 1000 * POLL_S) < 1:
-        return not_yet("That is the worst case, a caption posted just after a poll. On average?")
-    if abs(value - expected / 1000) < 0.001:
-        return not_yet("Give it in milliseconds, not seconds.")
-    not_yet("A caption is posted at any moment between two polls, equally likely anywhere in the interval.")
+    judge_number(
+        value,
+        expected,
+        1.0,
+        f"{expected:.0f} ms on average, {1000 * POLL_S:.0f} ms at worst; a push takes milliseconds.",
+        [
+            (1000 * POLL_S, "That is the worst case, a caption posted just after a poll. On average?"),
+            (expected / 1000, "Give it in milliseconds, not seconds."),
+        ],
+        "A caption is posted at any moment between two polls, equally likely anywhere in the interval.",
+    )
 
 
 def check_polls_per_second(answer) -> None:
     """Exercise 2: how many requests a second do VIEWERS pages polling every POLL_S send?"""
     expected = polls_per_second()
-    value = _number(answer, "requests_per_s", "a number of requests a second")
+    value = number_answer(answer, "requests_per_s", "a number of requests a second")
     if value is None:
         return
-    if abs(value - expected) < 0.01:
-        return correct(f"{expected:.0f} a second, even in silence; pushed, the server sends only when text changes.")
-    if abs(value - VIEWERS * POLL_S) < 0.01:
-        return not_yet("Upside down: each page asks once every POLL_S seconds, so 1 / POLL_S times a second.")
-    if abs(value - VIEWERS) < 0.01:
-        return not_yet(f"Each page asks more than once a second: every {POLL_S} s.")
-    not_yet("Count one page's requests in a second, then all the pages'.")
+    judge_number(
+        value,
+        expected,
+        0.01,
+        f"{expected:.0f} a second, even in silence; pushed, the server sends only when text changes.",
+        [
+            (VIEWERS * POLL_S, "Upside down: each page asks once every POLL_S seconds, so 1 / POLL_S times a second."),
+            (VIEWERS, f"Each page asks more than once a second: every {POLL_S} s."),
+        ],
+        "Count one page's requests in a second, then all the pages'.",
+    )
 
 
 def check_keeps_answering(answer) -> None:
