@@ -146,7 +146,8 @@ def test_off_loopback_without_token_refuses_to_start(capsys):
 
 
 def test_usage_errors_are_one_line(capsys):
-    for argv in (["--task", "translate"], ["--audio", "no/such.wav"], ["--language", "xx"]):
+    bad = (["--certfile", "no/such.pem"], ["--keyfile", "key.pem"], ["--allow-origin", "evil"], ["--allow-host", "a b"])
+    for argv in (["--task", "translate"], ["--audio", "no/such.wav"], ["--language", "xx"], *bad):
         assert course_utils_main(["captions", *argv]) == 2, argv
         error = capsys.readouterr().err
         assert error.count("\n") == 1 and error.startswith("python -m course_utils captions: error:"), error
