@@ -5,7 +5,10 @@ in real time, and every open captions page shows what it heard: committed words 
 --task translate (a multilingual model such as base) writes English whatever language is spoken, detected anew
 in every pass. Pages: / (captions), /overlay (for video: transparent, a few big lines), /speaker, /captions.json
 (polling: {"committed": ..., "tentative": ...}). Listens on 127.0.0.1 only, unless --host says otherwise; then
---token is required, and pages open with ?token=T. Ctrl-C stops it.
+--token is required: a page opened once with ?token=T keeps it in a cookie and leaves the address bar clean.
+Only this server's own pages may open its WebSockets (--allow-origin adds others), and only requests that name it
+(localhost, an IP address, --host, --allow-host) are answered. --certfile/--keyfile serve https, so that a speaker
+page on another machine gets the microphone (see the README for a classroom certificate). Ctrl-C stops it.
 """
 
 from __future__ import annotations
@@ -40,7 +43,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--audio", metavar="FILE", help="play this file in real time instead of the speaker page")
     parser.add_argument("--host", default=HOST, help=f"address to listen on (default {HOST}: this machine only)")
     parser.add_argument("--port", type=int, default=PORT, help=f"port to listen on (default {PORT})")
-    parser.add_argument("--token", help="secret the pages must present (?token=T); required off 127.0.0.1")
+    parser.add_argument("--token", help="secret the pages must present (?token=T once); required off 127.0.0.1")
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="another site whose pages may open the WebSockets, e.g. https://obs.lan:8443 (repeatable)",
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another name this machine is reached by, e.g. laptop.local (repeatable; IP addresses always work)",
+    )
+    parser.add_argument("--certfile", help="serve https with this PEM certificate (see the README)")
+    parser.add_argument("--keyfile", help="the certificate's PEM private key (if not in --certfile)")
     args = parser.parse_args(argv)
     if args.language is not None and args.language not in LANGUAGES:
         raise UsageError(f"--language {args.language} is not a language code Whisper knows: use e.g. en, fr, es.")
@@ -53,9 +72,23 @@ def main(argv: list[str] | None = None) -> int:
         audio = None if args.audio is None else load_audio(args.audio)
         model = load_model(args.model)
         server = CaptionServer(
-            model, task=args.task, language=args.language, audio=audio, host=args.host, port=args.port, token=args.token
+            model,
+            task=args.task,
+            language=args.language,
+            audio=audio,
+            host=args.host,
+            port=args.port,
+            token=args.token,
+            allow_origins=args.allow_origin,
+            allow_hosts=args.allow_host,
+            certfile=args.certfile,
+            keyfile=args.keyfile,
         )
-    print(f"Captions: {server.url('/')}  overlay: {server.url('/overlay')}  JSON: {server.url('/captions.json')}")
-    print("Speaker: " + ("playing " + args.audio if audio is not None else server.url("/speaker")) + ". Ctrl-C stops.")
+    print(f"Captions: {server.url('/')}" + ("  (the token is needed once: the page keeps it)" if args.token else ""))
+    print(
+        f"Overlay: {server.url('/overlay', with_token=False)}  JSON: {server.url('/captions.json', with_token=False)}"
+    )
+    speaker = "playing " + args.audio if audio is not None else server.url("/speaker", with_token=False)
+    print(f"Speaker: {speaker}. Ctrl-C stops.")
     server.run()
     return 0

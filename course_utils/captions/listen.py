@@ -30,6 +30,7 @@ class Captions:
     tentative: str  # may still change, grey
     language: str  # language Whisper heard in the latest pass ("" before the first)
     listening: bool  # a take is running and has not heard all its audio yet
+    finished: bool = False  # the file (--audio) has been played to its end and transcribed: nothing more will come
     version: int = 0  # counts the changes; viewers skip versions they were too slow to see
     posted_at: float = 0.0  # when this version was posted: the start of its delay to a screen
 
@@ -39,6 +40,7 @@ class Captions:
             "tentative": self.tentative,
             "language": self.language,
             "listening": self.listening,
+            "finished": self.finished,
             "version": self.version,
             "posted_at": self.posted_at,
         }
@@ -141,12 +143,14 @@ class Listener:
     def captions(self) -> Captions:
         """The captions now: earlier takes' text, then this take's committed and tentative words."""
         with self._lock:
-            transcriber, earlier = self.transcriber, self.earlier
+            transcriber, earlier, source = self.transcriber, self.earlier, self.source
+        file_take = isinstance(source, SimulatedMicrophone)  # a file has one take: once it has ended, all is said
         if transcriber is None:
-            return Captions(earlier, "", self.language, False)
+            return Captions(earlier, "", self.language, False, finished=file_take)
         state = transcriber.state()
         committed = " ".join(t for t in (earlier, state.committed_text) if t)
-        return Captions(committed, state.tentative_text, self.language, state.running and not transcriber.ended)
+        listening = state.running and not transcriber.ended
+        return Captions(committed, state.tentative_text, self.language, listening, finished=file_take and not listening)
 
     def _posted(self) -> None:
         self.post(self.captions())
