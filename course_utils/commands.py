@@ -29,6 +29,7 @@ COMMANDS = {  # command -> module with a main(argv) -> int, in the order --help 
     "bench-hallucination": "course_utils.bench.hallucination",
     "bench-batch": "course_utils.bench.batch",
     "bench-batch-memory": "course_utils.bench.batch_memory",
+    "bench-captions": "course_utils.bench.captions",
     "bench-gpu": "course_utils.bench.gpu",
     "bench-pass-cost": "course_utils.bench.pass_cost",
 }

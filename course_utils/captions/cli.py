@@ -15,15 +15,11 @@ from __future__ import annotations
 
 import argparse
 
-from whisper.tokenizer import LANGUAGES
-
 from ..audio import load_audio
-from ..commands import UsageError, reading_user_input
+from ..commands import DEFAULT_MODEL, UsageError, add_language_option, language_option, reading_user_input
 from ..models import load_model
 from .listen import TASKS
 from .server import HOST, PORT, CaptionServer, require_token_off_loopback
-
-DEFAULT_MODEL = "tiny.en"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         default="transcribe",
         help="transcribe (default), or translate into English (a multilingual model)",
     )
-    parser.add_argument("--language", help="language code, e.g. es (default: detect it in every pass)")
+    add_language_option(parser)
     parser.add_argument("--audio", metavar="FILE", help="play this file in real time instead of the speaker page")
     parser.add_argument("--host", default=HOST, help=f"address to listen on (default {HOST}: this machine only)")
     parser.add_argument("--port", type=int, default=PORT, help=f"port to listen on (default {PORT})")
@@ -61,9 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--certfile", help="serve https with this PEM certificate (see the README)")
     parser.add_argument("--keyfile", help="the certificate's PEM private key (if not in --certfile)")
     args = parser.parse_args(argv)
-    if args.language is not None and args.language not in LANGUAGES:
-        raise UsageError(f"--language {args.language} is not a language code Whisper knows: use e.g. en, fr, es.")
-    if args.model.endswith(".en") and (args.task == "translate" or args.language not in (None, "en")):
+    language = language_option(args.model, args.language)
+    if args.model.endswith(".en") and args.task == "translate":
         raise UsageError(f"{args.model} hears English only: use a multilingual model such as --model base.")
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port} is not a port: use a number from 1 to 65535 (0: any free port).")
@@ -74,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         server = CaptionServer(
             model,
             task=args.task,
-            language=args.language,
+            language=language,
             audio=audio,
             host=args.host,
             port=args.port,

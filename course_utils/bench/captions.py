@@ -1,4 +1,4 @@
-"""python -m course_utils.captions.loadtest: many viewers on a real captions server, one of which never reads.
+"""python -m course_utils bench-captions: many viewers on a real captions server, one of which never reads.
 
 A speaker streams a clip in real time over /ws/speaker (as the speaker page does) while ``--viewers`` pages watch
 over /ws/captions; one more viewer opens its WebSocket and never reads a byte (a frozen tab, a hostile client).
@@ -27,7 +27,7 @@ import urllib.request
 import websockets
 
 from ..audio import load_audio
-from ..cli import UsageError, reading_user_input
+from ..commands import UsageError, reading_user_input
 from ..data import clip
 from ..models import load_model
 
@@ -142,7 +142,7 @@ async def load_test(port: int, viewers: int, audio: bytes, server_pid: int) -> d
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m course_utils.captions.loadtest",
+        prog="python -m course_utils bench-captions",
         description=__doc__.strip(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -191,11 +191,3 @@ def report(args, clip_s: float, figures: dict, load_before: float) -> None:
         f"take ({(after - before) / MB:+.1f} MB). Every version sent to one viewer: {backlog / 1024:.0f} kB, the backlog "
         f"a queue for the stalled viewer would hold; unread in its socket: {figures['waiting'] / 1024:.0f} kB"
     )
-
-
-if __name__ == "__main__":
-    try:
-        raise SystemExit(main())
-    except UsageError as error:
-        print(f"python -m course_utils.captions.loadtest: error: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
