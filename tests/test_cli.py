@@ -46,6 +46,16 @@ def test_no_command_prints_usage():
     assert done.returncode == 2 and all(c in done.stderr for c in ("doctor", "bench-wer", "bench-live"))
 
 
+def test_help_lists_every_command_with_its_docstring_summary():
+    from course_utils.commands import COMMANDS
+
+    done = course_utils("--help")
+    assert done.returncode == 0
+    listed = [line.split()[0] for line in done.stdout.splitlines() if line.startswith("  ")]
+    assert listed == list(COMMANDS)
+    assert "transcribe many recordings" in done.stdout and "python -m course_utils bench" not in done.stdout
+
+
 def test_bench_reports_speed_and_memory():
     done = course_utils("bench", "--models", "tiny.en", "--clips", "jfk", "--json")
     assert done.returncode == 0, done.stderr
@@ -72,8 +82,6 @@ def test_bench_reports_speed_and_memory():
         (["bench-live", "--speed", "fast"], "argument --speed: 'fast' is not a number"),
         (["bench-live", "--chunk", "-1"], "argument --chunk: -1 is not above 0"),
         (["bench-live", "--policy", "greedy"], "argument --policy: invalid choice: 'greedy'"),
-        (["bench-live", "--language", "xx"], "--language xx is not a language code Whisper knows"),
-        (["bench-live", "--language", "fr"], "tiny.en hears English only"),
         (["bench-live", "--model", "tiny.xx"], "Unknown model name 'tiny.xx'"),
         (["bench-live", "--model", "tiny"], "'tiny' cannot be loaded offline"),
         (["bench-live", "--audio", "nothing.wav"], "No such audio file: nothing.wav"),
@@ -97,3 +105,36 @@ def test_a_child_process_error_is_one_line_too(tmp_path):
     assert done.returncode == 2 and "Traceback" not in done.stderr
     (line,) = error_lines(done.stderr)
     assert line.startswith("python -m course_utils bench: error: 'tiny' cannot be loaded offline")
+
+
+LANGUAGE_COMMANDS = {  # each command that takes --language, with a missing input it names after the language
+    "transcribe-batch": ["nothing.wav", "--out", "OUT"],
+    "bench-live": ["--audio", "nothing.wav"],
+    "captions": ["--audio", "nothing.wav"],
+}
+
+
+@pytest.mark.parametrize("command", LANGUAGE_COMMANDS)
+def test_every_command_takes_the_language_the_same_way(capsys, tmp_path, monkeypatch, command):
+    """A name and a code both work, or both are refused with the same one line, in every command."""
+    monkeypatch.chdir(tmp_path)
+    lines = {}
+    for language in ("fr", "French", "Klingon"):
+        for model in ("base", "tiny.en"):
+            code, stderr = run_in_process(
+                capsys, command, "--model", model, "--language", language, *LANGUAGE_COMMANDS[command]
+            )
+            assert code == 2 and "Traceback" not in stderr
+            (line,) = error_lines(stderr)
+            lines[language, model] = line.removeprefix(f"python -m course_utils {command}: error: ")
+    assert "nothing.wav" in lines["fr", "base"] and "nothing.wav" in lines["French", "base"]  # accepted: on to the file
+    for model in ("base", "tiny.en"):
+        assert (
+            lines["Klingon", model]
+            == "Unknown language 'Klingon': give a code such as en, fr, es or a name such as French (Whisper's list)."
+        )
+    refused = "was asked of an English-only (.en) model, which would transcribe it as English anyway"
+    assert (
+        lines["fr", "tiny.en"].replace("'fr'", "'French'") == lines["French", "tiny.en"]
+        and refused in lines["fr", "tiny.en"]
+    )

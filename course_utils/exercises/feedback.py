@@ -36,6 +36,10 @@ def judge_number(
     """Print "Correct!" and ``right`` when ``value`` is less than ``tolerance`` from ``expected``; else the hint of the
     first near miss (a wrong answer a learner is likely to give: an off-by-one, an upside-down ratio, the wrong
     unit) that ``value`` matches; else the hint ``otherwise``."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return not_yet(otherwise)
     if abs(value - expected) < tolerance:
         return correct(right)
     for wrong, hint in near_misses:

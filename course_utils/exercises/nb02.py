@@ -10,7 +10,7 @@ import whisper
 from ..audio import SAMPLE_RATE, load_audio
 from ..data import clip
 from ..spectrogram import DYNAMIC_RANGE, LOG_OFFSET, LOG_SCALE, frequencies, log_mel_spectrogram_steps, mel_filterbank
-from .feedback import correct, not_yet
+from .feedback import correct, judge_number, not_yet
 
 FRAME_COUNT_SECONDS = 2.5  # exercise 1: audio this long, not padded
 CLAMP_CLIPS = (("jfk", 80), ("prompt_en_1", 128))  # exercise 2: (clip, n_mels) whose steps the learner's code redoes
@@ -23,14 +23,11 @@ def check_frame_count(answer: int | None) -> None:
     expected = whisper.log_mel_spectrogram(silence).shape[-1]
     if answer is None:
         return not_yet("Set `answer` to a number. How many samples are 2.5 s at 16 kHz, and how many hops is that?")
-    if answer == expected + 1:
-        return not_yet("Close: torch.stft gives one frame more, and Whisper drops the last one (`stft[..., :-1]`).")
-    if answer != expected:
-        return not_yet(
-            "A frame starts every 160 samples (10 ms). Check with "
-            "`whisper.log_mel_spectrogram(np.zeros(40_000, np.float32)).shape`."
-        )
-    return correct()
+    close = "Close: torch.stft gives one frame more, and Whisper drops the last one (`stft[..., :-1]`)."
+    check = "`whisper.log_mel_spectrogram(np.zeros(40_000, np.float32)).shape`"
+    judge_number(
+        answer, expected, 0.5, "", [(expected + 1, close)], f"A frame starts every 160 samples (10 ms). {check}."
+    )
 
 
 def check_clamp_and_scale(clamp_and_scale: Callable[[np.ndarray], np.ndarray]) -> None:
@@ -72,13 +69,11 @@ def check_telephone_bands(answer: int | None) -> None:
     expected = _telephone_bands(80)
     if answer is None:
         return not_yet("Set `answer` to a number: count the bands whose filter weights are all 0 from 4000 Hz up.")
-    if answer == 80 - expected:
-        return not_yet("That is the number of bands that reach 4 kHz or above; count the others.")
-    if answer == expected + 1:
-        return not_yet("One too many: the FFT bin at exactly 4000 Hz counts as 4 kHz and up (`>=`, not `>`).")
-    if answer != expected:
-        return not_yet(
-            "Try `filters = mel_filterbank(80)` and `above = frequencies() >= 4000`, then count the "
-            "bands for which `filters[band, above]` is all zeros."
-        )
-    return correct()
+    misses = [
+        (80 - expected, "That is the number of bands that reach 4 kHz or above; count the others."),
+        (expected + 1, "One too many: the FFT bin at exactly 4000 Hz counts as 4 kHz and up (`>=`, not `>`)."),
+    ]
+    otherwise = (
+        "Try `filters = mel_filterbank(80)` and `above = frequencies() >= 4000`, then count the bands for which "
+    )
+    judge_number(answer, expected, 0.5, "", misses, otherwise + "`filters[band, above]` is all zeros.")

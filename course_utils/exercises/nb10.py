@@ -47,20 +47,13 @@ def check_poll_wait(answer) -> None:
 def check_polls_per_second(answer) -> None:
     """Exercise 2: how many requests a second do VIEWERS pages polling every POLL_S send?"""
     expected = polls_per_second()
-    value = number_answer(answer, "requests_per_s", "a number of requests a second")
-    if value is None:
-        return
-    judge_number(
-        value,
-        expected,
-        0.01,
-        f"{expected:.0f} a second, even in silence; pushed, the server sends only when text changes.",
-        [
-            (VIEWERS * POLL_S, "Upside down: each page asks once every POLL_S seconds, so 1 / POLL_S times a second."),
-            (VIEWERS, f"Each page asks more than once a second: every {POLL_S} s."),
-        ],
-        "Count one page's requests in a second, then all the pages'.",
-    )
+    upside_down = "Upside down: each page asks once every POLL_S seconds, so 1 / POLL_S times a second."
+    misses = [(VIEWERS * POLL_S, upside_down), (VIEWERS, f"Each page asks more than once a second: every {POLL_S} s.")]
+    right = f"{expected:.0f} a second, even in silence; pushed, the server sends only when text changes."
+    if (value := number_answer(answer, "requests_per_s", "a number of requests a second")) is not None:
+        judge_number(
+            value, expected, 0.01, right, misses, "Count one page's requests in a second, then all the pages'."
+        )
 
 
 def check_keeps_answering(answer) -> None:

@@ -42,7 +42,17 @@ def drop_repeated_words(committed: Sequence[Word], words: Sequence[Word], max_wo
     return words
 
 
-class SegmentCommitPolicy:
+class BufferLimits:
+    """What both commit policies share: the committed words, and the buffer's limits (seconds): past
+    ``max_buffer_s`` words up to ``tail_s`` before the end are committed; when nothing is heard, all but the last
+    ``keep_s`` is trimmed."""
+
+    def __init__(self, max_buffer_s: float = MAX_BUFFER_S, tail_s: float = TAIL_S, keep_s: float = KEEP_S) -> None:
+        self.max_buffer_s, self.tail_s, self.keep_s = max_buffer_s, tail_s, keep_s
+        self.committed: list[Word] = []  # everything committed so far
+
+
+class SegmentCommitPolicy(BufferLimits):
     """Commit whole phrases: a segment is final once a later segment has started after it, or once
     ``pause_s`` of audio follows its last word. The buffer is trimmed where the committed words end.
 
@@ -52,15 +62,9 @@ class SegmentCommitPolicy:
 
     name = "segment"
 
-    def __init__(
-        self,
-        pause_s: float = PAUSE_S,
-        max_buffer_s: float = MAX_BUFFER_S,
-        tail_s: float = TAIL_S,
-        keep_s: float = KEEP_S,
-    ) -> None:
-        self.pause_s, self.max_buffer_s, self.tail_s, self.keep_s = pause_s, max_buffer_s, tail_s, keep_s
-        self.committed: list[Word] = []  # everything committed so far
+    def __init__(self, pause_s: float = PAUSE_S, **limits: float) -> None:
+        super().__init__(**limits)
+        self.pause_s = pause_s
 
     def decide(self, segments: list[list[Word]], start_s: float, end_s: float, final: bool = False) -> Decision:
         """``segments``: this pass's words, one list per segment, on the buffer from ``start_s`` to ``end_s``
@@ -81,7 +85,7 @@ class SegmentCommitPolicy:
         return Decision(commit, tentative, _trim_after(commit, tentative), len(commit) - ended)
 
 
-class LocalAgreementPolicy:
+class LocalAgreementPolicy(BufferLimits):
     """LocalAgreement-2 (Machacek et al. 2023, whisper_streaming): commit the longest prefix of words on which
     two successive passes agree. The buffer is trimmed after the last segment committed whole and, with
     ``trim_sentences``, after the last committed word that ends a sentence (``SENTENCE_ENDS``). A pass's time grows
@@ -97,16 +101,9 @@ class LocalAgreementPolicy:
 
     name = "agreement"
 
-    def __init__(
-        self,
-        max_buffer_s: float = MAX_BUFFER_S,
-        tail_s: float = TAIL_S,
-        keep_s: float = KEEP_S,
-        trim_sentences: bool = True,
-    ) -> None:
-        self.max_buffer_s, self.tail_s, self.keep_s = max_buffer_s, tail_s, keep_s
+    def __init__(self, trim_sentences: bool = True, **limits: float) -> None:
+        super().__init__(**limits)
         self.trim_sentences = trim_sentences
-        self.committed: list[Word] = []
         self.previous: list[Word] = []  # the last pass's words after the committed ones
 
     def decide(self, segments: list[list[Word]], start_s: float, end_s: float, final: bool = False) -> Decision:
