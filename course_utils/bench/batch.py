@@ -38,7 +38,7 @@ from ..formats import write_csv
 from ..models import OFFLINE_SOURCES, load_model, offline_cache_dir, read_offline_weights
 from ..transcribe import transcribe_batch
 from ..wer import word_error_rate
-from .common import ChildFailed, PeakMemory, encoder_timed, measure_in_children
+from .common import ChildFailed, PeakMemory, command_parser, encoder_timed, measure_in_children
 
 BATCH_SIZES = (1, 2, 4, 8, 16)
 DEFAULT_MODELS = "tiny.en,base"
@@ -204,11 +204,7 @@ def batch_sizes(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m course_utils bench-batch",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("bench-batch", __doc__)
     parser.add_argument("--models", default=DEFAULT_MODELS, help=f"comma-separated (default {DEFAULT_MODELS})")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for throughput.csv")
     parser.add_argument(

@@ -7,6 +7,7 @@ table notebooks/09_batch_transcription.ipynb reads), and by ``bench-gpu`` (:mod:
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -22,6 +23,14 @@ import torch
 import whisper
 
 SAMPLE_EVERY_S = 0.01  # seconds between two readings of the process's resident memory
+
+
+def command_parser(command: str, doc: str) -> argparse.ArgumentParser:
+    """The argument parser of ``python -m course_utils COMMAND``, whose --help shows the module's docstring ``doc``
+    as written."""
+    return argparse.ArgumentParser(
+        prog=f"python -m course_utils {command}", description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
 
 
 class ChildFailed(Exception):

@@ -44,7 +44,7 @@ from ..live import warm_up as warm_up_live
 from ..models import check_models, default_device, load_model, use_fp16
 from ..transcribe import transcribe, transcribe_batch
 from ..wer import word_error_rate
-from .common import synchronize
+from .common import command_parser, synchronize
 
 DEFAULT_MODELS = "tiny.en,base"
 DEFAULT_CLIPS = "jfk,librivox_1"
@@ -225,7 +225,7 @@ def check(by_device: dict[str, Measurement]) -> str:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The arguments, checked: clips and tasks as lists, an unknown name ends the run (exit status 2)."""
-    parser = argparse.ArgumentParser(prog="python -m course_utils bench-gpu", description=__doc__.splitlines()[0])
+    parser = command_parser("bench-gpu", __doc__)
     parser.add_argument("--models", default=DEFAULT_MODELS, help=f"comma-separated (default {DEFAULT_MODELS})")
     parser.add_argument("--clips", default=DEFAULT_CLIPS, help=f"English clips to transcribe ({DEFAULT_CLIPS})")
     parser.add_argument("--batch", type=int, default=DEFAULT_BATCH, help="windows decoded at once (default 8)")

@@ -13,7 +13,6 @@ Read in results/live/README.md ("The causes, tested"); the live loop is taught i
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
@@ -23,6 +22,7 @@ from ..audio import SAMPLE_RATE, load_audio
 from ..data import clip
 from ..live import transcribe_buffer, warm_up, word_key
 from ..models import load_model
+from .common import command_parser
 
 MODEL = "tiny.en"
 CLIP = "dense_speech"
@@ -58,11 +58,7 @@ def measure() -> list[tuple[int, str, float, int]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m course_utils bench-pass-cost",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("bench-pass-cost", __doc__)
     parser.parse_args(argv)
     rows = measure()
     for name in PROMPTS:
