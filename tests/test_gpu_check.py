@@ -1,4 +1,4 @@
-"""bench-gpu (course_utils.bench.gpu), run for real on the CPU through tools/bench_gpu.py (this machine has no GPU);
+"""bench-gpu (course_utils.bench.gpu), run for real on the CPU through tools/gpu_check.py (this machine has no GPU);
 its table and checks for two devices."""
 
 import re
@@ -12,7 +12,7 @@ import torch
 from course_utils.bench import gpu as bench_gpu
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "tools" / "bench_gpu.py"
+SCRIPT = ROOT / "tools" / "gpu_check.py"
 
 Measurement = bench_gpu.Measurement
 
