@@ -4,8 +4,8 @@ import pytest
 
 from course_utils import __main__ as cli_main
 from course_utils.bench.hallucination import COLUMNS, Row, format_summary, read_rows, save_chart, summarize, write_rates
-from course_utils.commands import write_csv
-from course_utils.hallucination import NONSPEECH_MANIFEST
+from course_utils.data import NONSPEECH_MANIFEST
+from course_utils.formats import write_csv
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -33,7 +33,7 @@ def test_bad_input_is_one_line_and_exit_status_2(tmp_path, capsys, args, message
 
 
 def test_a_manifest_without_transcripts_is_named(tmp_path, capsys):
-    (tmp_path / "mine.csv").write_text("id,file\nx,x.flac\n")
+    (tmp_path / "mine.csv").write_text("id,file,language\nx,x.flac,en\n")
     status, _, err = run(capsys, "--manifest", str(tmp_path / "mine.csv"), "--out", str(tmp_path / "out"))
     assert status == 2 and "lacks the column(s) transcript" in err
 
@@ -74,8 +74,8 @@ def test_the_command_is_listed():
 def test_a_teachers_manifest_runs_each_kind_of_cure_with_the_real_tiny_en(tmp_path, capsys):
     nonspeech = NONSPEECH_MANIFEST.parent / "nonspeech"
     (tmp_path / "mine.csv").write_text(
-        f"id,file,transcript\nhush,{nonspeech / 'silence_30s.flac'},\n"
-        f"tail,{nonspeech / 'librivox_2+silence.flac'},he was not an ill disposed young man\n"
+        f"id,file,language,transcript\nhush,{nonspeech / 'silence_30s.flac'},en,\n"
+        f"tail,{nonspeech / 'librivox_2+silence.flac'},en,he was not an ill disposed young man\n"
     )
     status, out, _ = run(
         capsys,

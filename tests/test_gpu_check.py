@@ -1,4 +1,5 @@
-"""tools/gpu_check.py: run for real on the CPU (this machine has no GPU); its table and checks for two devices."""
+"""bench-gpu (course_utils.bench.gpu), run for real on the CPU through tools/gpu_check.py (this machine has no GPU);
+its table and checks for two devices."""
 
 import re
 import subprocess
@@ -8,12 +9,12 @@ from pathlib import Path
 import pytest
 import torch
 
+from course_utils.bench import gpu as bench_gpu
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "tools" / "gpu_check.py"
-sys.path.insert(0, str(SCRIPT.parent))
-import gpu_check  # noqa: E402
 
-Measurement = gpu_check.Measurement
+Measurement = bench_gpu.Measurement
 
 without_gpu = pytest.mark.skipif(torch.cuda.is_available(), reason="checks what happens on a machine without a GPU")
 
@@ -35,7 +36,7 @@ def test_without_a_gpu_it_says_so_and_measures_and_checks_the_cpu_column(tmp_pat
     assert tasks == [
         "transcribe librivox_2",
         "live pass librivox_2",
-        "batched decode x2",
+        "transcribe_batch x2",
     ]  # no detect_language: tiny.en is .en
     assert all("  ok (WER " in line for line in table[1:])
     assert out.read_text() == done.stdout and "All checks passed." in done.stderr
@@ -60,14 +61,15 @@ def test_require_gpu_fails_without_one():
     [
         (["--clips", "prompt_fr_1"], "--clips takes English clips; prompt_fr_1 is not"),
         (["--clips", "jfk,nothing"], "No bundled clip 'nothing'"),
-        (["--models", "tiny-en"], "unknown model(s) tiny-en: choose from"),
+        (["--models", "tiny-en"], "Unknown model(s) tiny-en. Valid names:"),
+        (["--models", "tiny"], "tiny cannot be loaded offline"),
         (["--tasks", "transcribe,speed"], "unknown task(s) speed: choose from"),
         (["--batch", "0"], "--batch must be at least 1"),
     ],
 )
 def test_bad_arguments_say_what_is_wrong(args, message, capsys):
     with pytest.raises(SystemExit) as stopped:
-        gpu_check.parse_args(args)
+        bench_gpu.parse_args(args)
     assert stopped.value.code == 2 and message in capsys.readouterr().err
 
 
@@ -84,7 +86,7 @@ def test_two_devices_side_by_side_with_the_gpus_speed_up():
             "cpu": Measurement(2.0, "ask not what your country can do", "WER 0.00", True),
         }
     }
-    header, line = gpu_check.table_lines(rows, {("tiny.en", "transcribe jfk"): 11.0}, ["cuda", "cpu"])
+    header, line = bench_gpu.table_lines(rows, {("tiny.en", "transcribe jfk"): 11.0}, ["cuda", "cpu"])
     assert header.split() == [
         "model",
         "task",
@@ -111,9 +113,9 @@ def test_two_devices_side_by_side_with_the_gpus_speed_up():
 def test_a_wrong_transcript_or_devices_that_disagree_fail_the_check():
     right = Measurement(1.0, "ask not what your country can do for you", "WER 0.00", True)
     wrong = Measurement(1.0, "ask what you can do for your country", "WER 0.90", False)
-    assert gpu_check.check({"cpu": right}) == "ok (WER 0.00)"
-    assert gpu_check.check({"cpu": wrong}).startswith("FAILED (WER 0.90)")
+    assert bench_gpu.check({"cpu": right}) == "ok (WER 0.00)"
+    assert bench_gpu.check({"cpu": wrong}).startswith("FAILED (WER 0.90)")
     disagree = Measurement(1.0, "ask not what my country can do for me", "WER 0.22", True)  # each passes alone
-    assert gpu_check.check({"cuda": disagree, "cpu": right}).startswith("FAILED (WER 0.22 / WER 0.00; GPU vs CPU")
+    assert bench_gpu.check({"cuda": disagree, "cpu": right}).startswith("FAILED (WER 0.22 / WER 0.00; GPU vs CPU")
     french = Measurement(0.1, "fr", "fr 0.97", True)
-    assert gpu_check.check({"cuda": Measurement(0.1, "es", "es 0.51", False), "cpu": french}).startswith("FAILED")
+    assert bench_gpu.check({"cuda": Measurement(0.1, "es", "es 0.51", False), "cpu": french}).startswith("FAILED")

@@ -1,6 +1,7 @@
-"""Check the course on an NVIDIA GPU: device and fp16 chosen by themselves, Whisper's work timed beside the CPU's.
+"""python -m course_utils bench-gpu: the course on an NVIDIA GPU, device and fp16 chosen by themselves, Whisper's
+work timed beside the CPU's.
 
-    python tools/gpu_check.py --out results/gpu/gpu_check.txt
+    python -m course_utils bench-gpu --out results/gpu/gpu_check.txt  (or: python tools/gpu_check.py --out ...)
 
 For each model (default tiny.en and base), loaded with ``course_utils.load_model`` (which picks the GPU when there
 is one; ``course_utils.use_fp16`` then picks half precision), then again on the CPU, it times:
@@ -8,7 +9,8 @@ is one; ``course_utils.use_fp16`` then picks half precision), then again on the 
 - ``transcribe``: ``cu.transcribe`` of each clip, greedy;
 - ``detect_language``: ``model.detect_language`` on a French clip (multilingual models only);
 - ``live pass``: one ``course_utils.live.transcribe_buffer`` on the first clip;
-- ``batched decode``: one ``whisper.decode`` of ``--batch`` log-Mel windows (English clips) at once.
+- ``transcribe_batch``: ``course_utils.transcribe.transcribe_batch`` of ``--batch`` one-window English clips,
+  ``--batch`` windows decoded together (the pipeline of ``transcribe-batch``, notebooks/09).
 
 Each model is warmed up first (CUDA start-up, numba's compilation). It prints torch and GPU details and a table:
 per task the audio seconds, each device's seconds and speed (x real time), the GPU's speed-up, and the check: every
@@ -31,20 +33,23 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone: python tools/gpu_check.py
+import numpy as np
+import torch
+import whisper
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import whisper  # noqa: E402
-
-import course_utils as cu  # noqa: E402
-from course_utils import live  # noqa: E402
-from course_utils.wer import word_error_rate  # noqa: E402
+from ..audio import SAMPLE_RATE, load_audio
+from ..data import Clip, clip, clips
+from ..live import transcribe_buffer
+from ..live import warm_up as warm_up_live
+from ..models import check_models, default_device, load_model, use_fp16
+from ..transcribe import transcribe, transcribe_batch
+from ..wer import word_error_rate
+from .common import command_parser, synchronize
 
 DEFAULT_MODELS = "tiny.en,base"
 DEFAULT_CLIPS = "jfk,librivox_1"
 LANGUAGE_CLIP = "prompt_fr_1"  # detect_language must find French
-BATCH_CLIPS = [c.id for c in cu.clips(kind="speech", language="en") if c.duration <= 30]  # one window each
+BATCH_CLIP_S = 30  # seconds: the batch task's clips are the English speech clips of one window
 DEFAULT_BATCH = 8
 TASKS = ("transcribe", "detect_language", "live", "batch")
 MAX_WER = 0.35  # a transcript farther than this from the clip's reference fails
@@ -75,10 +80,14 @@ def judge_transcript(reference: str) -> Callable[[str], tuple[str, str, bool]]:
     return judge
 
 
-def judge_batch(references: list[str]) -> Callable[[list], tuple[str, str, bool]]:
+def judge_batch(references: dict[str, str]) -> Callable[[list], tuple[str, str, bool]]:
+    """Judge ``transcribe_batch``'s (name, result) pairs against the references by name."""
+
     def judge(results: list) -> tuple[str, str, bool]:
-        wers = [word_error_rate(r, result.text).wer for r, result in zip(references, results)]
-        return " ".join(result.text for result in results), f"WER <= {max(wers):.2f}", max(wers) <= MAX_WER
+        texts = dict(results)
+        wers = [word_error_rate(references[name], texts[name]["text"]).wer for name in references]
+        heard = " ".join(texts[name]["text"] for name in references)
+        return heard, f"WER <= {max(wers):.2f}", max(wers) <= MAX_WER
 
     return judge
 
@@ -92,22 +101,22 @@ def judge_language(expected: str) -> Callable[[tuple], tuple[str, str, bool]]:
     return judge
 
 
-def tasks(model: whisper.Whisper, clips: list[cu.Clip], batch: int, wanted: list[str]) -> Iterator[Task]:
-    """The timed work of one model; log-Mel windows are computed beforehand, on the model's device."""
-    sr, dtype = cu.SAMPLE_RATE, torch.float16 if cu.use_fp16(model) else torch.float32
-    audios = {c.id: cu.load_audio(c.path) for c in clips}
+def tasks(model: whisper.Whisper, chosen: list[Clip], batch: int, wanted: list[str]) -> Iterator[Task]:
+    """The timed work of one model; audio (and detect_language's log-Mel, on the model's device) read beforehand."""
+    sr, dtype = SAMPLE_RATE, torch.float16 if use_fp16(model) else torch.float32
+    audios = {c.id: load_audio(c.path) for c in chosen}
     if "transcribe" in wanted:
-        for c in clips:
+        for c in chosen:
             audio = audios[c.id]
             yield Task(
                 f"transcribe {c.id}",
                 len(audio) / sr,
-                lambda audio=audio: cu.transcribe(model, audio, temperature=0.0, language="en")["text"],
+                lambda audio=audio: transcribe(model, audio, temperature=0.0, language="en")["text"],
                 judge_transcript(c.transcript),
             )
     if "detect_language" in wanted and model.is_multilingual:
-        french = cu.clip(LANGUAGE_CLIP)
-        audio = cu.load_audio(french.path)
+        french = clip(LANGUAGE_CLIP)
+        audio = load_audio(french.path)
         mel = whisper.log_mel_spectrogram(whisper.pad_or_trim(audio), model.dims.n_mels).to(model.device, dtype)
         yield Task(
             f"detect_language {french.id}",
@@ -116,33 +125,23 @@ def tasks(model: whisper.Whisper, clips: list[cu.Clip], batch: int, wanted: list
             judge_language(french.language),
         )
     if "live" in wanted:
-        audio = audios[clips[0].id][: whisper.audio.N_SAMPLES]
+        audio = audios[chosen[0].id][: whisper.audio.N_SAMPLES]
         yield Task(
-            f"live pass {clips[0].id}",
+            f"live pass {chosen[0].id}",
             len(audio) / sr,
-            lambda: live.transcribe_buffer(model, audio)["text"],
-            judge_transcript(clips[0].transcript),
+            lambda: transcribe_buffer(model, audio)["text"],
+            judge_transcript(chosen[0].transcript),
         )
     if "batch" in wanted:
-        chosen = [cu.clip(BATCH_CLIPS[i % len(BATCH_CLIPS)]) for i in range(batch)]
-        windows = [cu.load_audio(c.path) for c in chosen]
-        mels = torch.stack([whisper.log_mel_spectrogram(whisper.pad_or_trim(a), model.dims.n_mels) for a in windows])
-        mels = mels.to(model.device, dtype)
-        options = whisper.DecodingOptions(
-            language="en", temperature=0.0, without_timestamps=True, fp16=cu.use_fp16(model)
-        )
+        one_window = [c for c in clips(kind="speech", language="en") if c.duration <= BATCH_CLIP_S]
+        names = {f"{one_window[i % len(one_window)].id}#{i}": one_window[i % len(one_window)] for i in range(batch)}
+        recordings = [(name, load_audio(c.path)) for name, c in names.items()]
         yield Task(
-            f"batched decode x{batch}",
-            sum(len(a) for a in windows) / sr,
-            lambda: whisper.decode(model, mels, options),
-            judge_batch([c.transcript for c in chosen]),
+            f"transcribe_batch x{batch}",
+            sum(len(a) for _, a in recordings) / sr,
+            lambda: list(transcribe_batch(model, recordings, batch, language="en")),
+            judge_batch({name: c.transcript for name, c in names.items()}),
         )
-
-
-def synchronize(device: str) -> None:
-    """Wait for the GPU to finish what it was given: its work runs asynchronously, so a timer must wait for it."""
-    if device == "cuda":
-        torch.cuda.synchronize()
 
 
 def measure(task: Task, device: str) -> Measurement:
@@ -157,7 +156,7 @@ def measure(task: Task, device: str) -> Measurement:
 def measure_model(model: whisper.Whisper, name: str, args: argparse.Namespace) -> list[tuple[str, float, Measurement]]:
     """(task, seconds of audio, measurement) of each task, after a warm-up; the GPU's peak memory counted afresh."""
     device = model.device.type
-    warm_up(model, cu.load_audio(args.clips[0].path))
+    warm_up(model, load_audio(args.clips[0].path))
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
     measured = []
@@ -169,8 +168,8 @@ def measure_model(model: whisper.Whisper, name: str, args: argparse.Namespace) -
 
 def warm_up(model: whisper.Whisper, audio: np.ndarray) -> None:
     """Pay one-time costs before timing: CUDA's start-up, the first pass, numba's compilation of word alignment."""
-    cu.transcribe(model, audio[: cu.SAMPLE_RATE], temperature=0.0, language="en")
-    live.warm_up(model)
+    transcribe(model, audio[:SAMPLE_RATE], temperature=0.0, language="en")
+    warm_up_live(model)
 
 
 def machine_lines(chosen: tuple[str, bool]) -> list[str]:
@@ -226,7 +225,7 @@ def check(by_device: dict[str, Measurement]) -> str:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The arguments, checked: clips and tasks as lists, an unknown name ends the run (exit status 2)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = command_parser("bench-gpu", __doc__)
     parser.add_argument("--models", default=DEFAULT_MODELS, help=f"comma-separated (default {DEFAULT_MODELS})")
     parser.add_argument("--clips", default=DEFAULT_CLIPS, help=f"English clips to transcribe ({DEFAULT_CLIPS})")
     parser.add_argument("--batch", type=int, default=DEFAULT_BATCH, help="windows decoded at once (default 8)")
@@ -236,11 +235,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.models, args.tasks = args.models.split(","), args.tasks.split(",")
     try:
-        args.clips = [cu.clip(c) for c in args.clips.split(",")]
+        args.clips = [clip(c) for c in args.clips.split(",")]
     except KeyError as error:
         parser.error(error.args[0])
-    if unknown := [n for n in args.models if n not in whisper.available_models()]:
-        parser.error(f"unknown model(s) {', '.join(unknown)}: choose from {', '.join(whisper.available_models())}.")
+    try:
+        check_models(args.models)  # every model known, and loadable here (offline: tiny.en and base)
+    except ValueError as error:
+        parser.error(str(error))
     if not_english := [c.id for c in args.clips if c.language != "en"]:
         parser.error(f"--clips takes English clips; {', '.join(not_english)} is not. See data/clips.csv.")
     if unknown := sorted(set(args.tasks) - set(TASKS)):
@@ -259,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    auto = cu.default_device()
+    auto = default_device()
     devices = [auto, "cpu"] if auto == "cuda" else [auto]
     chosen = None  # (device, fp16) as cu.load_model and cu.use_fp16 pick them
     rows: dict[tuple[str, str], dict[str, Measurement]] = {}
@@ -267,12 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     peaks = []
     for device in devices:
         for name in args.models:
-            try:
-                model = cu.load_model(name, device=None if device == auto else device)  # None: chosen automatically
-            except cu.OfflineModelError as error:
-                print(error, file=sys.stderr)
-                return 2
-            chosen = chosen or (model.device.type, cu.use_fp16(model))
+            model = load_model(name, device=None if device == auto else device)  # None: chosen automatically
+            chosen = chosen or (model.device.type, use_fp16(model))
             for task, seconds_of_audio, measurement in measure_model(model, name, args):
                 rows.setdefault((name, task), {})[device] = measurement
                 audio_s[name, task] = seconds_of_audio
@@ -292,7 +289,3 @@ def main(argv: list[str] | None = None) -> int:
     passed = "FAILED" not in report
     print("All checks passed." if passed else "Some checks FAILED: see the table.", file=sys.stderr)
     return 0 if passed else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -27,25 +27,22 @@ import torch
 import whisper
 
 from ..audio import load_audio
-from ..commands import UsageError, model_names, reading_user_input, write_csv
-from ..data import clips
+from ..commands import UsageError, model_names, reading_user_input
+from ..data import NONSPEECH_KINDS, NONSPEECH_MANIFEST, Clip, clips, read_manifest
+from ..formats import write_csv
 from ..hallucination import (
     CURES,
-    NONSPEECH_KINDS,
-    NONSPEECH_MANIFEST,
     SILENCE_THRESHOLD_S,
-    Sound,
     count_phrases,
-    find_speech,
     invented_words,
     is_known_hallucination,
     is_no_speech,
     kept_text,
     rate_row,
-    read_sounds,
 )
 from ..live.gate import SpeechGate
 from ..models import check_models, load_model
+from ..speech import find_speech
 from ..transcribe import transcribe
 from ..wer import word_error_rate
 
@@ -81,12 +78,11 @@ class Row:
 
 
 COLUMNS = tuple(f.name for f in fields(Row))
-
-
-def clean_speech() -> list[Sound]:
-    """The bundled English speech clips of data/clips.csv, as sounds: eight of one 30 s window, and two long
-    ones (long_speech, dense_speech) where a window's prompt is the text before it."""
-    return [Sound(c.id, c.path, "speech", c.language, c.transcript) for c in clips("speech", "en")]
+RATE_COLUMNS = (
+    ("model", "cure")
+    + tuple(f"{key}_{k}" for key in ("nonspeech", "gaps") for k in ("n", "hits", "rate", "low", "high"))
+    + ("gaps_wer", "clean_wer")
+)
 
 
 def whisper_segments(model: whisper.Whisper, audio: np.ndarray, cure: str, language: str) -> list[dict]:
@@ -119,9 +115,9 @@ def _load_worker_model(name: str) -> None:
     _MODEL = load_model(name)
 
 
-def run_sound(name: str, sound: Sound, cures: list[str]) -> tuple[list[Row], list[dict]]:
-    """The cures that transcribe, on one sound, with the loaded model: its rows and Whisper's plain segments."""
-    audio = load_audio(sound.path)
+def run_clip(name: str, clip: Clip, cures: list[str]) -> tuple[list[Row], list[dict]]:
+    """The cures that transcribe, on one clip, with the loaded model: its rows and Whisper's plain segments."""
+    audio = load_audio(clip.path)
     rows, plain = [], None
     needs_plain = "whisper" in cures or any(c in FILTERS or c in SAME_WITHOUT_TEXT for c in cures)
     for cure in ["whisper"] * needs_plain + [c for c in cures if c not in FILTERS and c != "whisper"]:
@@ -129,74 +125,65 @@ def run_sound(name: str, sound: Sound, cures: list[str]) -> tuple[list[Row], lis
             segments = []  # no window had text: no prompt to carry, no segment to check, the same run again
         else:
             torch.manual_seed(SEED)  # a fallback to sampling gives the same text whichever worker runs the clip
-            segments = whisper_segments(_MODEL, audio, cure, sound.language)
+            segments = whisper_segments(_MODEL, audio, cure, clip.language)
         if cure == "whisper":
             plain = segments
         if cure in cures:
-            rows.append(_row(sound, name, cure, kept_text(segments)))
+            rows.append(_row(clip, name, cure, kept_text(segments)))
     return rows, plain
 
 
-def measure_model(name: str, sounds: list[Sound], cures: list[str], jobs: int, bar) -> list[Row]:
-    """Every cure of ``cures`` on every sound with one model, in ``jobs`` processes; the filter cures use a phrase
+def measure_model(name: str, chosen: list[Clip], cures: list[str], jobs: int, bar) -> list[Row]:
+    """Every cure of ``cures`` on every clip with one model, in ``jobs`` processes; the filter cures use a phrase
     list counted from the plain runs on the sounds without speech."""
     plain: dict[str, list[dict]] = {}
     rows = []
     with ProcessPoolExecutor(
         jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_load_worker_model, initargs=(name,)
     ) as pool:
-        longest_first = sorted(sounds, key=lambda s: -s.path.stat().st_size)  # no long clip left for the end
-        futures = {pool.submit(run_sound, name, sound, cures): sound for sound in longest_first}
+        longest_first = sorted(chosen, key=lambda c: -c.path.stat().st_size)  # no long clip left for the end
+        futures = {pool.submit(run_clip, name, clip, cures): clip for clip in longest_first}
         for future in as_completed(futures):
-            sound_rows, plain[futures[future].id] = future.result()
-            rows += sound_rows
+            clip_rows, plain[futures[future].id] = future.result()
+            rows += clip_rows
             bar.set_description(f"{name}: {futures[future].id}")
-            bar.update(len(sound_rows))
+            bar.update(len(clip_rows))
     phrases = tuple(
-        p for p, _ in count_phrases([kept_text(plain[s.id] or []) for s in sounds if s.kind in NONSPEECH_KINDS])
+        p for p, _ in count_phrases([kept_text(plain[c.id] or []) for c in chosen if c.kind in NONSPEECH_KINDS])
     )
-    for sound in sounds:
-        audio = load_audio(sound.path)
+    for clip in chosen:
+        audio = load_audio(clip.path)
         for cure in [c for c in cures if c in FILTERS]:
-            rows.append(_row(sound, name, cure, kept_text(filtered(cure, plain[sound.id], audio, phrases))))
+            rows.append(_row(clip, name, cure, kept_text(filtered(cure, plain[clip.id], audio, phrases))))
             bar.update()
-    order = {sound.id: i for i, sound in enumerate(sounds)}
+    order = {clip.id: i for i, clip in enumerate(chosen)}
     return sorted(rows, key=lambda r: order[r.clip])
 
 
-def _row(sound: Sound, model: str, cure: str, text: str) -> Row:
-    wer = round(word_error_rate(sound.transcript, text).wer, 4) if sound.has_speech else None
-    return Row(sound.id, model, cure, sound.kind, text, invented_words(sound.transcript, text), wer, sound.transcript)
+def _row(clip: Clip, model: str, cure: str, text: str) -> Row:
+    wer = round(word_error_rate(clip.transcript, text).wer, 4) if clip.has_speech else None
+    return Row(clip.id, model, cure, clip.kind, text, invented_words(clip.transcript, text), wer, clip.transcript)
 
 
 def benchmark(
-    sounds: list[Sound], names: list[str], cures: tuple[str, ...] = CURES, jobs: int = 1, progress: bool = True
+    chosen: list[Clip], names: list[str], cures: tuple[str, ...] = CURES, jobs: int = 1, progress: bool = True
 ) -> list[Row]:
-    """Every model of ``names`` with every cure on every sound, one model at a time, in ``jobs`` processes."""
+    """Every model of ``names`` with every cure on every clip, one model at a time, in ``jobs`` processes."""
     from tqdm import tqdm
 
     rows: list[Row] = []
-    with tqdm(total=len(sounds) * len(names) * len(cures), unit="run", file=sys.stderr, disable=not progress) as bar:
+    with tqdm(total=len(chosen) * len(names) * len(cures), unit="run", file=sys.stderr, disable=not progress) as bar:
         for name in names:
-            rows += measure_model(name, sounds, cures, jobs, bar)
+            rows += measure_model(name, chosen, cures, jobs, bar)
     order = {c: i for i, c in enumerate(CURES)}
     return sorted(rows, key=lambda r: (names.index(r.model), order[r.cure]))
 
 
 def read_rows(path: str | os.PathLike) -> list[Row]:
-    """The rows of a hallucination.csv written by :func:`write_csv`."""
+    """The rows of a hallucination.csv written by :func:`main` (``course_utils.formats.write_csv``)."""
     with Path(path).open(newline="", encoding="utf-8") as file:
         return [
-            Row(
-                r["clip"],
-                r["model"],
-                r["cure"],
-                r["kind"],
-                r["text"],
-                int(r["invented_words"]),
-                float(r["wer"]) if r["wer"] else None,
-                r["expected"],
-            )
+            Row(**{**r, "invented_words": int(r["invented_words"]), "wer": float(r["wer"]) if r["wer"] else None})
             for r in csv.DictReader(file)
         ]
 
@@ -304,37 +291,16 @@ def save_chart(table: list[dict], out: str | os.PathLike) -> Path:
 
 
 def write_rates(table: list[dict], path: str | os.PathLike) -> Path:
-    """:func:`summarize`'s table as CSV: rates and interval bounds in %."""
-    path = Path(path)
-    header = [
-        "model",
-        "cure",
-        "nonspeech_n",
-        "nonspeech_hits",
-        "nonspeech_rate",
-        "nonspeech_low",
-        "nonspeech_high",
-        "gaps_n",
-        "gaps_hits",
-        "gaps_rate",
-        "gaps_low",
-        "gaps_high",
-        "gaps_wer",
-        "clean_wer",
-    ]
-    with path.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file, lineterminator="\n")
-        writer.writerow(header)
-        for e in table:
-            cells = [e["model"], e["cure"]]
-            for key in ("nonspeech", "gaps"):
-                r = e.get(key, {})
-                cells += [r.get("n", ""), r.get("hits", "")] + [
-                    round(r[k], 2) if k in r else "" for k in ("rate", "low", "high")
-                ]
-            cells += [round(e[k], 2) if k in e else "" for k in ("gaps_wer", "clean_wer")]
-            writer.writerow(cells)
-    return path
+    """:func:`summarize`'s table as CSV (RATE_COLUMNS): rates and interval bounds in %."""
+    rows = []
+    for e in table:
+        row = {"model": e["model"], "cure": e["cure"]}
+        for key in ("nonspeech", "gaps"):
+            rate = e.get(key, {})
+            row |= {f"{key}_{k}": rate[k] for k in ("n", "hits") if k in rate}
+            row |= {f"{key}_{k}": round(rate[k], 2) for k in ("rate", "low", "high") if k in rate}
+        rows.append(row | {k: round(e[k], 2) for k in ("gaps_wer", "clean_wer") if k in e})
+    return write_csv(rows, RATE_COLUMNS, path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -348,8 +314,8 @@ def main(argv: list[str] | None = None) -> int:
         "--manifest",
         type=Path,
         default=NONSPEECH_MANIFEST,
-        help="CSV with id, file and transcript (blank where nothing is said), paths relative to its "
-        "folder (default: data/nonspeech.csv, plus the bundled English speech)",
+        help="CSV with id, file, language and transcript (blank where nothing is said), paths relative "
+        "to its folder (default: data/nonspeech.csv, plus the bundled English speech)",
     )
     parser.add_argument(
         "--cures", default=",".join(CURES), help=f"comma-separated cures (default all: {','.join(CURES)})"
@@ -366,12 +332,12 @@ def main(argv: list[str] | None = None) -> int:
         names = model_names(args.models)
         check_models(names)
         if not args.manifest.is_file():
-            raise UsageError(f"--manifest {args.manifest}: no such file. Give a CSV with id, file and transcript.")
-        sounds = read_sounds(args.manifest)
-        if args.manifest.resolve() == NONSPEECH_MANIFEST.resolve():
-            sounds += clean_speech()
+            raise UsageError(f"--manifest {args.manifest}: no such file. Give a CSV like data/nonspeech.csv.")
+        chosen = read_manifest(args.manifest)
+        if args.manifest.resolve() == NONSPEECH_MANIFEST.resolve():  # and the price in words on clean speech
+            chosen += clips("speech", "en")
         args.out.mkdir(parents=True, exist_ok=True)
-    rows = benchmark(sounds, names, cures, jobs=args.jobs)
+    rows = benchmark(chosen, names, cures, jobs=args.jobs)
     write_csv(rows, COLUMNS, args.out / "hallucination.csv")
     table = summarize(rows)
     write_rates(table, args.out / "rates.csv")

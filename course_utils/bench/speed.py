@@ -8,39 +8,33 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import time
 
+from ..audio import SAMPLE_RATE, load_audio
 from ..commands import model_names, reading_user_input
+from ..data import clip, clips
+from ..models import check_models, load_model
+from ..transcribe import transcribe
+from .common import ChildFailed, PeakMemory, command_parser, measure_in_children
 
 DEFAULT_MODELS = "tiny.en,base"
-
-
-def peak_memory_mb() -> float | None:
-    """Peak resident memory of this process in MB (None where the OS does not tell)."""
-    try:
-        import resource
-    except ImportError:  # Windows
-        return None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 1e6 if sys.platform == "darwin" else peak / 1e3  # bytes on macOS, KiB elsewhere
+WARM_UP_S = 5  # seconds of the first clip transcribed before timing (speech, so the VAD and Whisper both run)
 
 
 def measure(name: str, clip_ids: list[str]) -> dict:
-    """Load ``name``, warm it up, then transcribe the clips greedily; times in seconds."""
-    from . import SAMPLE_RATE, clip, load_audio, load_model, transcribe
-
-    started = time.perf_counter()
-    with reading_user_input():  # the weights' pip packages missing: one line from this child process
-        model = load_model(name)
-    load_s = time.perf_counter() - started
-    audios = [load_audio(clip(c).path) for c in clip_ids]
-    transcribe(model, audios[0][: 5 * SAMPLE_RATE], temperature=0)  # warm-up (speech, so the VAD and Whisper both run)
-    started = time.perf_counter()
-    for audio in audios:
-        transcribe(model, audio, temperature=0, language="en")
-    seconds = time.perf_counter() - started
+    """Load ``name``, warm it up, then transcribe the clips greedily; times in seconds, the peak memory (MB) of
+    this process from the load on."""
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        with reading_user_input():  # the weights' pip packages missing: one line from this child process
+            model = load_model(name)
+        load_s = time.perf_counter() - started
+        audios = [load_audio(clip(c).path) for c in clip_ids]
+        transcribe(model, audios[0][: WARM_UP_S * SAMPLE_RATE], temperature=0)
+        started = time.perf_counter()
+        for audio in audios:
+            transcribe(model, audio, temperature=0, language="en")
+        seconds = time.perf_counter() - started
     audio_s = sum(len(a) for a in audios) / SAMPLE_RATE
     return {
         "model": name,
@@ -49,17 +43,12 @@ def measure(name: str, clip_ids: list[str]) -> dict:
         "audio_s": round(audio_s, 1),
         "transcribe_s": round(seconds, 2),
         "rtf": round(seconds / audio_s, 3),
-        "peak_memory_mb": peak_memory_mb(),
+        "peak_memory_mb": round(memory.peak_mb),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ..models import check_models
-    from . import clip, clips
-
-    parser = argparse.ArgumentParser(
-        prog="python -m course_utils bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = command_parser("bench", __doc__)
     parser.add_argument("--models", default=DEFAULT_MODELS, help=f"comma-separated (default {DEFAULT_MODELS})")
     parser.add_argument("--clips", help="comma-separated clip ids (default: every English speech clip)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per model")
@@ -74,23 +63,18 @@ def main(argv: list[str] | None = None) -> int:
         for clip_id in clip_ids:
             clip(clip_id)
         check_models(names)
-    rows = []
-    for name in names:
-        command = [sys.executable, "-m", "course_utils", "bench", "--child", name, "--clips", ",".join(clip_ids)]
-        done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode != 0:
-            print(done.stderr.rstrip(), file=sys.stderr)
-            return done.returncode
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    try:
+        rows = [row for _, row in measure_in_children("bench", names, ["--clips", ",".join(clip_ids)])]
+    except ChildFailed as failed:
+        return failed.returncode
     if args.json:
         print("\n".join(json.dumps(row) for row in rows))
         return 0
     print(f"{len(clip_ids)} clips, {rows[0]['audio_s']} s of English speech, greedy decoding (temperature 0)\n")
     print(f"{'model':<10}{'device':<8}{'load s':>8}{'transcribe s':>14}{'RTF':>8}{'x real time':>13}{'peak MB':>9}")
     for r in rows:
-        memory = f"{r['peak_memory_mb']:.0f}" if r["peak_memory_mb"] else "n/a"
         print(
             f"{r['model']:<10}{r['device']:<8}{r['load_s']:>8}{r['transcribe_s']:>14}{r['rtf']:>8}"
-            f"{1 / r['rtf']:>12.1f}x{memory:>9}"
+            f"{1 / r['rtf']:>12.1f}x{r['peak_memory_mb']:>9}"
         )
     return 0

@@ -25,8 +25,9 @@ import torch
 import whisper
 
 from ..audio import SAMPLE_RATE, duration, load_audio
-from ..commands import UsageError, model_names, reading_user_input, write_csv
+from ..commands import UsageError, model_names, reading_user_input
 from ..data import MANIFEST, REQUIRED_COLUMNS, Clip, read_manifest
+from ..formats import write_csv
 from ..models import OFFLINE_SOURCES, check_models, is_online, load_model, memory_shortfall
 from ..transcribe import transcribe
 from ..wer import word_error_rate
