@@ -18,6 +18,7 @@ from .models import OfflineModelError, language_for
 
 PROG = "python -m course_utils"
 DEFAULT_MODEL = "tiny.en"  # the fastest real model: live transcription, captions and the benchmarks
+BENCH_MODELS = "tiny.en,base"  # the models the benchmarks compare by default: both load offline
 MULTILINGUAL_MODEL = "base"  # the smallest model that hears (and translates) every language
 COMMANDS = {  # command -> module with a main(argv) -> int, in the order --help lists them
     "doctor": "course_utils.doctor",

@@ -24,8 +24,8 @@ import websockets
 
 import course_utils as cu
 from course_utils.__main__ import main as course_utils_main
-from course_utils.captions import MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_S, Captions, CaptionServer
 from course_utils.bench.captions import stalled_viewer, unread_bytes
+from course_utils.captions import MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_S, Captions, CaptionServer
 from course_utils.captions.server import WRONG_TOKEN
 from course_utils.live import word_key
 

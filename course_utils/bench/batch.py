@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from ..audio import SAMPLE_RATE, load_audio
-from ..commands import UsageError, model_names, reading_user_input
+from ..commands import BENCH_MODELS, UsageError, model_names, reading_user_input
 from ..data import clip as bundled_clip
 from ..data import clips
 from ..formats import write_csv
@@ -41,7 +41,6 @@ from ..wer import word_error_rate
 from .common import ChildFailed, PeakMemory, command_parser, encoder_timed, measure_in_children
 
 BATCH_SIZES = (1, 2, 4, 8, 16)
-DEFAULT_MODELS = "tiny.en,base"
 REPEATS = 2  # the English speech twice over: enough windows to fill a batch of 16
 FASTER_BATCH = 8  # batch size of faster-whisper's BatchedInferencePipeline
 TARGET_SPEEDUP = 1.5  # batch 8 against batch 1, on the 2-core CPU
@@ -205,7 +204,7 @@ def batch_sizes(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = command_parser("bench-batch", __doc__)
-    parser.add_argument("--models", default=DEFAULT_MODELS, help=f"comma-separated (default {DEFAULT_MODELS})")
+    parser.add_argument("--models", default=BENCH_MODELS, help=f"comma-separated (default {BENCH_MODELS})")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for throughput.csv")
     parser.add_argument(
         "--repeats",

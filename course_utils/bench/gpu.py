@@ -38,6 +38,7 @@ import torch
 import whisper
 
 from ..audio import SAMPLE_RATE, load_audio
+from ..commands import BENCH_MODELS
 from ..data import Clip, clip, clips
 from ..live import transcribe_buffer
 from ..live import warm_up as warm_up_live
@@ -46,7 +47,6 @@ from ..transcribe import transcribe, transcribe_batch
 from ..wer import word_error_rate
 from .common import command_parser, synchronize
 
-DEFAULT_MODELS = "tiny.en,base"
 DEFAULT_CLIPS = "jfk,librivox_1"
 LANGUAGE_CLIP = "prompt_fr_1"  # detect_language must find French
 BATCH_CLIP_S = 30  # seconds: the batch task's clips are the English speech clips of one window
@@ -226,7 +226,7 @@ def check(by_device: dict[str, Measurement]) -> str:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The arguments, checked: clips and tasks as lists, an unknown name ends the run (exit status 2)."""
     parser = command_parser("bench-gpu", __doc__)
-    parser.add_argument("--models", default=DEFAULT_MODELS, help=f"comma-separated (default {DEFAULT_MODELS})")
+    parser.add_argument("--models", default=BENCH_MODELS, help=f"comma-separated (default {BENCH_MODELS})")
     parser.add_argument("--clips", default=DEFAULT_CLIPS, help=f"English clips to transcribe ({DEFAULT_CLIPS})")
     parser.add_argument("--batch", type=int, default=DEFAULT_BATCH, help="windows decoded at once (default 8)")
     parser.add_argument("--tasks", default=",".join(TASKS), help=f"comma-separated, of {', '.join(TASKS)}")

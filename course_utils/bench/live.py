@@ -27,10 +27,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from whisper.tokenizer import LANGUAGES
 
 from ..audio import SAMPLE_RATE, load_audio
-from ..commands import UsageError, reading_user_input
+from ..commands import DEFAULT_MODEL, UsageError, add_language_option, language_option, reading_user_input
 from ..data import clip
 from ..live import (
     CHUNK_S,
@@ -49,7 +48,6 @@ from ..transcribe import transcribe
 from ..wer import word_error_rate
 
 DEFAULT_CLIP = "long_speech"  # at least 60 s of English speech with natural pauses
-DEFAULT_MODEL = "tiny.en"
 REAL_TIME = 1.0  # the --speed the targets are set for
 
 
@@ -289,17 +287,14 @@ def main(argv: list[str] | None = None) -> int:
         default=CHUNK_S,
         help=f"seconds per chunk (default {CHUNK_S})",
     )
-    parser.add_argument("--language", help="language code, e.g. en (default: detect, or English for .en models)")
+    add_language_option(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--trace", metavar="FILE", help="write one JSON line per pass to FILE (JSON lines)")
     parser.add_argument(
         "--plot", metavar="PNG", help="save the per-word latency distribution and the per-pass trace as a figure"
     )
     args = parser.parse_args(argv)
-    if args.language is not None and args.language not in LANGUAGES:
-        raise UsageError(f"--language {args.language} is not a language code Whisper knows: use e.g. en, fr, es.")
-    if args.language not in (None, "en") and args.model.endswith(".en"):
-        raise UsageError(f"{args.model} hears English only: leave out --language, or use a multilingual model.")
+    language = language_option(args.model, args.language)
     with reading_user_input():
         if args.audio:
             audio_path, reference = Path(args.audio), None
@@ -322,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         args.speed,
         args.policy,
         args.chunk,
-        args.language,
+        language,
         model,
         trace,
         args.trim == "sentences",

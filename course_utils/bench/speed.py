@@ -11,13 +11,12 @@ import json
 import time
 
 from ..audio import SAMPLE_RATE, load_audio
-from ..commands import model_names, reading_user_input
+from ..commands import BENCH_MODELS, model_names, reading_user_input
 from ..data import clip, clips
 from ..models import check_models, load_model
 from ..transcribe import transcribe
 from .common import ChildFailed, PeakMemory, command_parser, measure_in_children
 
-DEFAULT_MODELS = "tiny.en,base"
 WARM_UP_S = 5  # seconds of the first clip transcribed before timing (speech, so the VAD and Whisper both run)
 
 
@@ -49,7 +48,7 @@ def measure(name: str, clip_ids: list[str]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = command_parser("bench", __doc__)
-    parser.add_argument("--models", default=DEFAULT_MODELS, help=f"comma-separated (default {DEFAULT_MODELS})")
+    parser.add_argument("--models", default=BENCH_MODELS, help=f"comma-separated (default {BENCH_MODELS})")
     parser.add_argument("--clips", help="comma-separated clip ids (default: every English speech clip)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per model")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # internal: measure one model in this process
