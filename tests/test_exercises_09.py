@@ -18,7 +18,7 @@ def test_streams(capsys):
     lecture = nb09.lecture()
     assert len(cut_points(lecture, STREAM_S * SAMPLE_RATE)) == 3  # about 1368 s: two full streams and the rest
     windows = len(cut_points(lecture, N_SAMPLES))
-    assert "Set streams" in said(capsys, nb09.check_streams, None)
+    assert "Set streams_in_lecture" in said(capsys, nb09.check_streams, None)
     assert accepts(capsys, nb09.check_streams, 3)
     for wrong in [2, 4, nb09.LECTURE_REPEATS, windows, "three"]:  # off by one either way, copies, 30 s windows
         assert not accepts(capsys, nb09.check_streams, wrong), wrong

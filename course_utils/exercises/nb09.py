@@ -31,7 +31,7 @@ def check_streams(answer) -> None:
     audio = lecture()
     expected = len(cut_points(audio, STREAM_S * SAMPLE_RATE))
     duration_s = len(audio) / SAMPLE_RATE
-    value = _number(answer, "streams", "a whole number of streams")
+    value = _number(answer, "streams_in_lecture", "a whole number of streams")
     if value is None:
         return
     if value == expected:
