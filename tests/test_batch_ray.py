@@ -1,5 +1,6 @@
-"""transcribe-batch on Ray: a two-node cluster on this machine (a head and a worker node, started here) gives the
-texts of the local engine, and survives a decoding worker killed mid-run with every file written exactly once."""
+"""transcribe-batch on Ray: a two-node cluster on this machine (a head and a worker node, started here), whose
+RecordingTranscriber actors run the kit's one pipeline, gives the texts and segments of the local engine, and
+survives a decoding worker killed mid-run with every file written exactly once."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ CLIPS = ("librivox_2", "librivox_5", "librivox_3")  # 3 to 5 s of real speech ea
 NODE_CPUS = 2  # logical CPUs of each node: one decoding actor per node (CPUS_PER_ACTOR)
 KILL_WAIT_S = 240  # give up waiting for the first finished file after this long
 STARTS = 2  # tries at starting the cluster
+MODEL = "tiny.en"  # named: the command's default model may change
 
 
 @pytest.fixture(scope="module")
@@ -65,12 +67,16 @@ def copies(folder, n):
 def test_two_nodes_give_the_texts_of_the_local_engine(two_nodes, tiny_en, tmp_path):
     assert len([n for n in ray.nodes() if n["Alive"]]) == 2
     jobs = cli.find_jobs([cu.clip(c).path for c in CLIPS])
-    summary = cli.transcribe_batch(jobs, tmp_path, engine="ray", batch_size=2, progress=False)
+    summary = cli.transcribe_batch(jobs, tmp_path, engine="ray", model=MODEL, batch_size=2, progress=False)
     assert (summary["files_ok"], summary["files_failed"]) == (len(CLIPS), 0)
     local = {o.job.name: o.result for o in transcribe_files(tiny_en, jobs, batch_size=2)}
+    assert sorted(local) == sorted(job.name for job in jobs)
     for name, result in local.items():
-        on_ray = (tmp_path / f"{name}.json").read_text()
-        assert json.loads(on_ray)["text"] == result["text"], name
+        on_ray = json.loads((tmp_path / f"{name}.json").read_text())
+        assert result["text"].strip() and on_ray["text"] == result["text"], name
+        assert [(s["start"], s["end"], s["text"]) for s in on_ray["segments"]] == [
+            (s["start"], s["end"], s["text"]) for s in result["segments"]
+        ], name
 
 
 def test_a_worker_killed_mid_run_is_survived_and_every_file_done_once(two_nodes, tmp_path, monkeypatch):
@@ -102,7 +108,7 @@ def test_a_worker_killed_mid_run_is_survived_and_every_file_done_once(two_nodes,
 
     killer = threading.Thread(target=kill_a_decoder_once_a_file_is_done, daemon=True)
     killer.start()
-    summary = cli.transcribe_batch(jobs, out, engine="ray", batch_size=1, progress=False)
+    summary = cli.transcribe_batch(jobs, out, engine="ray", model=MODEL, batch_size=1, progress=False)
     killer.join(timeout=5)
     assert "pid" in killed, "no decoding worker was found to kill"
     assert killed["done_before"] < len(jobs), "the run ended before the worker was killed"

@@ -6,19 +6,25 @@ from __future__ import annotations
 import math
 
 from checker_output import accepts, said
+from whisper.audio import N_SAMPLES
 
+from course_utils.audio import SAMPLE_RATE
 from course_utils.batch.cost import break_even_hours
 from course_utils.exercises import nb09
+from course_utils.streams import STREAM_S, cut_points
 
 
-def test_batches(capsys):
-    windows = nb09.job_windows()
-    assert windows == 14  # long_speech twice (3 windows each) and eight recordings under 30 s
-    assert "Set batches" in said(capsys, nb09.check_batches, None)
-    assert accepts(capsys, nb09.check_batches, 4)
-    for wrong in [3, 5, 14, 10, "four"]:  # off by one (no last, partial batch), one too many, windows, recordings
-        assert not accepts(capsys, nb09.check_batches, wrong), wrong
-    assert "one more batch" in said(capsys, nb09.check_batches, 3)
+def test_streams(capsys):
+    lecture = nb09.lecture()
+    assert len(cut_points(lecture, STREAM_S * SAMPLE_RATE)) == 3  # about 1368 s: two full streams and the rest
+    windows = len(cut_points(lecture, N_SAMPLES))
+    assert "Set streams_in_lecture" in said(capsys, nb09.check_streams, None)
+    assert accepts(capsys, nb09.check_streams, 3)
+    for wrong in [2, 4, nb09.LECTURE_REPEATS, windows, "three"]:  # off by one either way, copies, 30 s windows
+        assert not accepts(capsys, nb09.check_streams, wrong), wrong
+    assert "left over" in said(capsys, nb09.check_streams, 2)
+    assert "30 s windows" in said(capsys, nb09.check_streams, windows)
+    assert "one stretch" in said(capsys, nb09.check_streams, nb09.LECTURE_REPEATS)
 
 
 def test_throughput(capsys):

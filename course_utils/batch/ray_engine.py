@@ -23,7 +23,9 @@ import torch
 from ..models import CACHE_ENV, OFFLINE_ENV, load_model
 from .local import Job, Outcome, transcribe_files
 
-OBJECT_STORE_BYTES = 256 * 1024**2  # a local instance's object store: windows in flight (Ray's default: 30 % of RAM)
+OBJECT_STORE_BYTES = (
+    256 * 1024**2
+)  # a local instance's object store: rows and results in flight (Ray's default: 30 % of RAM)
 RECORDINGS_PER_CALL = 4  # recordings an actor transcribes together: its windows fill its batches
 CPUS_PER_ACTOR = 2  # torch threads of one decoding actor on CPUs; one actor per this many CPUs of the cluster
 PASSED_ENV = (OFFLINE_ENV, CACHE_ENV)  # settings the workers need, passed on when this process starts Ray

@@ -1,55 +1,48 @@
 """Checks for the exercises of notebooks/09_batch_transcription.ipynb. Expected answers come from the course's own
-window cutter (course_utils.batch.windows) and cost calculator (course_utils.batch.cost)."""
+stream cutter (course_utils.streams) and cost calculator (course_utils.batch.cost)."""
 
 from __future__ import annotations
 
 import math
 
-from ..audio import load_audio
+import numpy as np
+from whisper.audio import N_SAMPLES
+
+from ..audio import SAMPLE_RATE, load_audio
 from ..batch.cost import break_even_hours
-from ..batch.windows import cut_windows
 from ..data import clip
+from ..streams import STREAM_S, cut_points
 from .feedback import correct, not_yet
 from .nb06 import _number  # a numeric answer, or its first hints
 
-JOB = (
-    "long_speech",
-    "jfk",
-    "librivox_1",
-    "librivox_2",
-    "librivox_3",
-    "librivox_4",
-    "librivox_5",
-    "prompt_en_1",
-    "prompt_en_2",
-    "long_speech",
-)  # exercise 1: the recordings of the job
-JOB_BATCH = 4  # windows decoded together in exercise 1
+LECTURE_CLIP = "long_speech"  # exercise 1: a lecture made of this clip ...
+LECTURE_REPEATS = 20  # ... this many times over, one stretch of speech
 MEASURED = {"audio_s": 180.0, "wall_s": 24.0}  # exercise 2: a run of the batch job
 RENTED = {"throughput": 40.0, "price_per_hour": 1.2, "price_per_minute": 0.006, "setup_hours": 0.5}  # exercise 3
 
 
-def job_windows() -> int:
-    """How many 30 s windows the recordings of JOB are cut into."""
-    return sum(len(cut_windows(c, load_audio(clip(c).path))) for c in JOB)
+def lecture() -> np.ndarray:
+    """The lecture of exercise 1: LECTURE_CLIP LECTURE_REPEATS times over (16 kHz samples)."""
+    return np.tile(load_audio(clip(LECTURE_CLIP).path), LECTURE_REPEATS)
 
 
-def check_batches(answer) -> None:
-    """Exercise 1: how many batches of JOB_BATCH windows does the job of JOB need?"""
-    windows = job_windows()
-    expected = math.ceil(windows / JOB_BATCH)
-    value = _number(answer, "batches", "a whole number of batches")
+def check_streams(answer) -> None:
+    """Exercise 1: how many streams is the lecture cut into?"""
+    audio = lecture()
+    expected = len(cut_points(audio, STREAM_S * SAMPLE_RATE))
+    duration_s = len(audio) / SAMPLE_RATE
+    value = _number(answer, "streams_in_lecture", "a whole number of streams")
     if value is None:
         return
     if value == expected:
-        return correct(f"{windows} windows, {JOB_BATCH} at a time: the last batch is not full, and still costs a run.")
-    if value == windows // JOB_BATCH:
-        return not_yet("Windows left over after the full batches still need one more batch.")
-    if value == math.ceil(len(JOB) / JOB_BATCH):
-        return not_yet("A batch holds windows, not recordings: count the windows each recording is cut into.")
-    if value == windows:
-        return not_yet("That is the number of windows; how many batches of JOB_BATCH do they fill?")
-    not_yet("Cut each recording with cut_windows, count the windows, and divide by the batch size, rounding up.")
+        return correct(f"{duration_s:.0f} s of speech, at most {STREAM_S} s a stream: the last one is shorter.")
+    if value == duration_s // STREAM_S:
+        return not_yet("The speech left over after the full streams is a stream too.")
+    if value == LECTURE_REPEATS:
+        return not_yet("The copies follow each other: one stretch of speech, cut only where a stream is full.")
+    if value == len(cut_points(audio, N_SAMPLES)):
+        return not_yet("That counts 30 s windows; a stream holds up to STREAM_S seconds of them.")
+    not_yet("Divide the lecture's length in seconds by STREAM_S and round up, or call streams.cut_points.")
 
 
 def check_throughput(answer) -> None:
