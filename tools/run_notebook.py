@@ -35,6 +35,8 @@ def run(path: Path, execute: bool) -> None:
     notebook = nbformat.read(path, as_version=4)
     if execute:
         os.environ.setdefault("WHISPER_LAB_OFFLINE", "1")
+        root = str(Path(__file__).resolve().parent.parent)  # this checkout's course_utils, in the kernel too
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
         NotebookClient(
             notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
         ).execute()
