@@ -34,7 +34,7 @@ DEFAULT_LENGTHS = "600,3600,10800"  # seconds: 10 minutes, 1 hour, 3 hours
 DEFAULT_MODEL = "tiny.en"
 DEFAULT_CLIP = "jfk"
 REPEATS = 2
-PERIOD_S = 30  # seconds of audio per repetition: the clip, then silence up to this
+PERIOD_S = 60  # seconds of audio per repetition: the clip, then silence up to this (speech about a fifth)
 COLUMNS = ("length_s", "run", "peak_rss_mb", "wall_s", "audio_s", "files_ok")
 KIB = 1024  # ru_maxrss is in KiB on Linux
 
