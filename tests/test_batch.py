@@ -205,10 +205,12 @@ def test_resume_goes_by_content_and_model_and_never_overwrites_another_recording
 def test_any_name_the_file_system_allows(capsys, tmp_path):
     folder, out = tmp_path / "in", tmp_path / "out"
     folder.mkdir()
-    stems = ["é" * 127 + "x", "a name with spaces", "-starts-with-a-dash", "日本語の録音"]  # the first: 255 bytes
-    for stem in stems:
+    longest = tmp_path / ("é" * 127 + "x")  # a 255-byte name (no suffix: ffmpeg reads the content)
+    shutil.copy(cu.clip("librivox_2").path, longest)
+    stems = [longest.name, "a name with spaces", "-starts-with-a-dash", "日本語の録音"]
+    for stem in stems[1:]:
         shutil.copy(cu.clip("librivox_2").path, folder / f"{stem}.flac")
-    status, summary, _ = run(capsys, folder, "--out", out, "--model", "tiny.en")
+    status, summary, _ = run(capsys, longest, folder, "--out", out, "--model", "tiny.en")
     assert status == 0 and summary["files_ok"] == len(stems)
     written = sorted(p.name for p in out.iterdir())
     assert len(written) == 2 * len(stems) and all(len(name.encode()) <= 255 for name in written)
@@ -216,7 +218,7 @@ def test_any_name_the_file_system_allows(capsys, tmp_path):
         name = outputs.output_name(stem)
         assert result_of(out, name)["source"]["name"] == stem and (out / f"{name}.srt").is_file()
     assert outputs.output_name(stems[0]) != stems[0] and outputs.output_name(stems[1]) == stems[1]
-    assert run(capsys, folder, "--out", out, "--model", "tiny.en")[1]["files_skipped"] == len(stems)
+    assert run(capsys, longest, folder, "--out", out, "--model", "tiny.en")[1]["files_skipped"] == len(stems)
 
 
 @pytest.mark.parametrize(
