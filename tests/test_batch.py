@@ -20,6 +20,7 @@ import course_utils as cu
 from course_utils.__main__ import main as course_main
 from course_utils.batch import cli, outputs
 from course_utils.transcribe import PIECE_S, speech_pieces, transcribe_batch
+from course_utils.wer import word_error_rate
 
 SR = cu.SAMPLE_RATE
 SHORT = ("librivox_2", "librivox_5")  # 3 s each: the fastest real speech
@@ -75,7 +76,7 @@ def test_the_default_model_writes_each_recordings_own_language(clips_run):
         assert result["language"] == clip.language, clip.id
         assert result["source"]["model"] == "base"
         if clip.id.startswith("prompt_") and clip.language != "en":  # their own language's words, not English
-            assert cu.word_error_rate(clip.transcript, result["text"], clip.language).wer < 0.5, clip.id
+            assert word_error_rate(clip.transcript, result["text"], clip.language).wer < 0.5, clip.id
 
 
 def test_no_cue_repeats_a_word_more_than_five_times(clips_run):
@@ -105,8 +106,8 @@ def test_batch_and_cu_transcribe_agree_on_the_english_clips(tiny_en):
             assert batched[clip_id]["text"] == alone, clip_id
         else:
             reference = cu.clip(clip_id).transcript
-            gap = cu.word_error_rate(reference, batched[clip_id]["text"]).wer
-            assert abs(gap - cu.word_error_rate(reference, alone).wer) <= 0.03, clip_id
+            gap = word_error_rate(reference, batched[clip_id]["text"]).wer
+            assert abs(gap - word_error_rate(reference, alone).wer) <= 0.03, clip_id
 
 
 def test_a_recording_is_read_in_pieces_and_speech_across_a_cut_is_kept_whole(tiny_en):
