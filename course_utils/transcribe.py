@@ -87,7 +87,7 @@ def transcribe(model: whisper.Whisper, audio: str | os.PathLike | np.ndarray, pl
             f"clip_timestamps needs the whole recording at once, and this one is longer than {PIECE_S} s, which "
             "cu.transcribe reads in pieces. Cut the audio first, or call model.transcribe(cu.load_audio(...), ...)."
         )
-    return _transcribe_in_pieces(model, read, first, _duration_s(audio), plain, options)
+    return _transcribe_in_pieces(model, read, first, duration_in_header(audio), plain, options)
 
 
 def _transcribe_piece(model: whisper.Whisper, audio: np.ndarray, plain: bool, options: dict) -> dict:
@@ -146,7 +146,7 @@ def _is_last(piece: np.ndarray) -> bool:
     return len(piece) < PIECE_S * SAMPLE_RATE - END_SLACK
 
 
-def _duration_s(audio: str | os.PathLike | np.ndarray) -> float | None:
+def duration_in_header(audio: str | os.PathLike | np.ndarray) -> float | None:
     """Length of ``audio`` in seconds, for the progress bar: a file's as ffmpeg reads it in the header, if there."""
     if isinstance(audio, np.ndarray):
         return max(audio.shape) / SAMPLE_RATE

@@ -27,15 +27,15 @@ from pathlib import Path
 
 import tqdm
 
-from ..commands import UsageError, reading_user_input
-from ..transcribe import _duration_s
+from ..commands import MULTILINGUAL_MODEL, UsageError, add_language_option, language_option, reading_user_input
+from ..transcribe import duration_in_header
 from .local import Job, Outcome
 from .outputs import ERRORS_CSV, add_error, check_out, place, source_of, start_run, write_result
 
 PROG = "python -m course_utils transcribe-batch"
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".webm", ".mp4", ".aac")  # found in folders
 ENGINES = ("local", "ray")
-DEFAULT_MODEL = "base"  # multilingual: the language is detected per recording
+DEFAULT_MODEL = MULTILINGUAL_MODEL  # multilingual: the language is detected per recording
 DEFAULT_BATCH_SIZE = 8  # windows decoded together
 
 
@@ -116,7 +116,7 @@ def transcribe_batch(
         if placement.reused:
             summary["names_reused"][placement.reused] = placement.name
             add_error(out, job.path, f"{placement.reused} holds a different recording: written as {placement.name}")
-    durations = {job.name: _duration_s(job.path) or 0.0 for job in todo}  # 0: no duration in the header
+    durations = {job.name: duration_in_header(job.path) or 0.0 for job in todo}  # 0: no duration in the header
     bar = tqdm.tqdm(
         total=sum(durations.values()),
         unit="s",
@@ -184,9 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help=f"30 s windows decoded together (default {DEFAULT_BATCH_SIZE})",
     )
-    parser.add_argument(
-        "--language", metavar="L", help="a code or name, e.g. fr or French (default: detected per recording)"
-    )
+    add_language_option(parser)
     parser.add_argument("--engine", choices=ENGINES, default="local", help="local (default) or ray")
     parser.add_argument("--address", metavar="ADDR", help="a running Ray cluster (--engine ray; default: a local one)")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object, last")
@@ -195,11 +193,11 @@ def main(argv: list[str] | None = None) -> int:
         raise UsageError(f"--batch-size {args.batch_size}: give a whole number of windows, 1 or more, e.g. 8.")
     if args.address and args.engine != "ray":
         raise UsageError("--address names a Ray cluster: add --engine ray, or leave --address out.")
-    from ..models import check_models, language_for
+    from ..models import check_models
 
     with reading_user_input():
         check_models([args.model])
-        language = None if args.language is None else language_for(args.model, args.language)
+    language = language_option(args.model, args.language)
     jobs = find_jobs(args.paths)
     out = Path(args.out)
     summary = transcribe_batch(jobs, out, args.engine, args.model, args.batch_size, language, args.address)

@@ -26,12 +26,11 @@ from pathlib import Path
 import numpy as np
 
 from ..audio import SAMPLE_RATE, ffmpeg_exe, load_audio, save_wav
-from ..commands import UsageError, reading_user_input
+from ..commands import DEFAULT_MODEL, UsageError, reading_user_input
 from ..data import clip
 from ..formats import write_csv
 
 DEFAULT_LENGTHS = "600,3600,10800"  # seconds: 10 minutes, 1 hour, 3 hours
-DEFAULT_MODEL = "tiny.en"
 DEFAULT_CLIP = "jfk"
 REPEATS = 2
 PERIOD_S = 60  # seconds of audio per repetition: the clip, then silence up to this (speech about a fifth)
