@@ -40,6 +40,7 @@ from ..hallucination import (
     is_no_speech,
     kept_text,
     rate_row,
+    recording_of,
 )
 from ..live.gate import SpeechGate
 from ..models import check_models, load_model
@@ -349,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
     rows = benchmark(chosen, names, cures, jobs=args.jobs)
     write_csv(rows, COLUMNS, args.out / "hallucination.csv")
-    table = summarize(rows)
+    table = summarize(rows, {c.id: recording_of(c.source) for c in chosen})
     write_rates(table, args.out / "rates.csv")
     save_chart(table, args.out)
     print(format_summary(table))
