@@ -1,11 +1,11 @@
 """Checks for the exercises of notebooks/10_live_captions.ipynb. Expected answers come from the captions page's
-polling and the server's design (course_utils.captions)."""
+polling and the server's design (course_utils.captions); exercise 4 runs the learner's own Origin check."""
 
 from __future__ import annotations
 
 from .feedback import correct, judge_number, not_yet, number_answer
 
-POLL_S = 0.5  # seconds between two requests of a polling page, as in the well-known talk (exercises 1 and 2)
+POLL_S = 0.5  # seconds between two requests of a polling page (exercises 1 and 2)
 VIEWERS = 50  # pages open in the meeting (exercise 2)
 CHOICES = {  # letter -> a line in an async WebSocket handler that needs a Whisper pass (exercise 3)
     "a": "result = model.transcribe(audio)",
@@ -68,3 +68,44 @@ def check_keeps_answering(answer) -> None:
     if choice == "c":
         return not_yet("sleep(0) lets others run once, before the pass; the pass itself still holds the loop.")
     not_yet("A plain call runs in the event loop's own thread: nothing else is served until it returns.")
+
+
+HOST = "127.0.0.1:8765"  # the Host header of the server's own pages in exercise 4 (the server serves plain http)
+ORIGIN_CASES = [  # (origin, host, allowed, the hint when a check answers otherwise), gentlest first (exercise 4)
+    ("http://127.0.0.1:8765", HOST, True, "The server's own page (its Origin is http:// and the Host) must get in."),
+    ("http://localhost:8765", "localhost:8765", True, "A page opened as http://localhost:8765 must get in too."),
+    ("http://evil.example", HOST, False, "A page of another site got in: compare the Origin with this server's own."),
+    (
+        "http://127.0.0.1:8765.evil.example",
+        HOST,
+        False,
+        "http://127.0.0.1:8765.evil.example got in: a name that merely starts like yours is another site's. "
+        "Compare the whole origin, not its beginning.",
+    ),
+    ("http://127.0.0.1:9999", HOST, False, "Another port is another origin (another server on this machine)."),
+    ("https://127.0.0.1:8765", HOST, False, "Another scheme is another origin: this server serves plain http."),
+    ("null", HOST, False, 'Origin "null" (a sandboxed frame, a file opened from disk) is no page of this server.'),
+    (None, HOST, True, "No Origin at all: a script, not a browser page. Let it through, as the server does."),
+]
+
+
+def check_origin_allowed(origin_allowed) -> None:
+    """Exercise 4: ``origin_allowed(origin, host) -> bool`` admits this server's own pages (and scripts without an
+    Origin) and refuses every other origin, as :func:`course_utils.captions.server.origin_is_ours` does."""
+    if not callable(origin_allowed):
+        return not_yet("Define origin_allowed(origin, host) and pass the function itself (no parentheses).")
+    for origin, host, allowed, hint in ORIGIN_CASES:
+        try:
+            answer = origin_allowed(origin, host)
+        except NotImplementedError:
+            return not_yet("Replace the raise NotImplementedError line with your check, returning True or False.")
+        except Exception as error:  # the learner's code failed: say on which input, never how to fix it in code
+            return not_yet(f"origin_allowed({origin!r}, {host!r}) raised {type(error).__name__}. {hint}")
+        if not isinstance(answer, bool):
+            return not_yet(f"origin_allowed({origin!r}, {host!r}) returned {answer!r}: return True or False.")
+        if answer != allowed:
+            return not_yet(hint)
+    correct(
+        f"All {len(ORIGIN_CASES)} cases: the server's own pages get in, a foreign, look-alike, other-port or "
+        "other-scheme origin does not."
+    )
