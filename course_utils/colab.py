@@ -39,20 +39,21 @@ def enable_widgets() -> None:
         output.enable_custom_widget_manager()
 
 
-def show_served_page(port: int, path: str = "/", height: int = 300) -> None:
-    """Show the page that a server in this kernel serves on ``port`` (notebooks/10): inside the notebook, and as
-    a link that opens it in a new tab. On Colab the kernel's ports are reached through Colab's proxy
-    (``google.colab.output``); elsewhere the page is at http://127.0.0.1:PORT."""
+def show_served_page(port: int, path: str = "/", height: int = 300, width: int | str = "100%") -> None:
+    """Show the page that a server in this kernel serves on ``port`` (notebooks/10): inside the notebook, in a frame
+    ``width`` (pixels, or "100%") by ``height`` pixels, and as a link that opens it in a new tab. On Colab the
+    kernel's ports are reached through Colab's proxy (``google.colab.output``); elsewhere the page is at
+    http://127.0.0.1:PORT."""
     from IPython.display import HTML, IFrame, display
 
     if in_colab():
         from google.colab import output
 
-        output.serve_kernel_port_as_iframe(port, path=path, height=str(height))
+        output.serve_kernel_port_as_iframe(port, path=path, width=str(width), height=str(height))
         output.serve_kernel_port_as_window(port, path=path, anchor_text="Open the page in a new tab")
         return
     url = f"http://127.0.0.1:{port}{path}"
-    display(IFrame(url, width="100%", height=height))
+    display(IFrame(url, width=width, height=height))
     display(HTML(f'<a href="{url}" target="_blank" rel="noopener">Open the page in a new tab</a>'))
 
 

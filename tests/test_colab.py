@@ -24,3 +24,12 @@ def test_a_proxy_address_that_is_no_web_address_is_an_error(monkeypatch):
     monkeypatch.setattr(colab, "proxy_url", lambda port: "about:blank")
     with pytest.raises(RuntimeError, match="not an http"):
         colab.proxy_origin_and_host(8765)
+
+
+def test_a_served_page_is_a_frame_and_a_link_outside_colab(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    colab.show_served_page(8765, "/overlay", height=480, width=640)
+    frame, link = shown
+    assert (frame.src, frame.width, frame.height) == ("http://127.0.0.1:8765/overlay", 640, 480)
+    assert 'href="http://127.0.0.1:8765/overlay"' in link.data
