@@ -1,9 +1,11 @@
 """The checkers of notebooks/10_live_captions.ipynb accept the right answers and reject wrong ones (an upside-down
 ratio, the worst case for the mean, seconds for milliseconds, a line that still blocks, Origin checks that let a
-foreign page in or keep the server's own out)."""
+foreign page in or keep the server's own out, queues that grow, drop the newest, are off by one or hide what they
+keep)."""
 
 from __future__ import annotations
 
+import collections
 import urllib.parse
 
 import pytest
@@ -76,3 +78,105 @@ def test_origin_allowed_refuses_wrong_checks(capsys, name):
     output = said(capsys, nb10.check_origin_allowed, WRONG_ORIGIN_CHECKS[name])
     assert output.startswith(NOT_YET), name
     assert "return origin" not in output and "startswith" not in output, "no solution in the hint"
+
+
+class RightQueue:
+    def __init__(self, size):
+        self.items = collections.deque(maxlen=size)
+
+    def put(self, version):
+        self.items.append(version)
+
+    def get(self):
+        return self.items.popleft() if self.items else None
+
+
+class ListQueue:
+    """Right too, by hand: a list trimmed from the front."""
+
+    def __init__(self, size):
+        self.size, self.items = size, []
+
+    def put(self, version):
+        self.items = [*self.items, version][-self.size :]
+
+    def get(self):
+        return self.items.pop(0) if self.items else None
+
+
+class PlaceholderQueue:
+    def __init__(self, size):
+        raise NotImplementedError
+
+
+class Unbounded(RightQueue):
+    def __init__(self, size):
+        self.items = collections.deque()
+
+
+class DropsNewest(RightQueue):
+    def put(self, version):
+        if len(self.items) < self.items.maxlen:
+            self.items.append(version)
+
+
+class OneTooMany(RightQueue):
+    def __init__(self, size):
+        self.items = collections.deque(maxlen=size + 1)
+
+
+class OneTooFew(RightQueue):
+    def __init__(self, size):
+        self.items = collections.deque(maxlen=size - 1)
+
+
+class NewestFirst(RightQueue):
+    def get(self):
+        return self.items.pop() if self.items else None
+
+
+class RaisesWhenEmpty(RightQueue):
+    def get(self):
+        return self.items.popleft()
+
+
+class HidesWhatItDropped:
+    """Right answers by a wrong path: keeps every version and shows only the newest ``size``."""
+
+    def __init__(self, size):
+        self.size, self.all, self.read = size, [], 0
+
+    def put(self, version):
+        self.all.append(version)
+        self.read = max(self.read, len(self.all) - self.size)
+
+    def get(self):
+        if self.read == len(self.all):
+            return None
+        self.read += 1
+        return self.all[self.read - 1]
+
+
+@pytest.mark.parametrize("right", [RightQueue, ListQueue])
+def test_viewer_queue_accepts_a_bounded_queue(capsys, right):
+    assert said(capsys, nb10.check_viewer_queue, right).startswith(CORRECT)
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        None,
+        PlaceholderQueue,
+        Unbounded,
+        DropsNewest,
+        OneTooMany,
+        OneTooFew,
+        NewestFirst,
+        RaisesWhenEmpty,
+        HidesWhatItDropped,
+    ],
+)
+def test_viewer_queue_refuses_wrong_queues(capsys, wrong):
+    output = said(capsys, nb10.check_viewer_queue, wrong)
+    assert output.startswith(NOT_YET), wrong
+    assert "deque" not in output and "maxlen" not in output, "no solution in the hint"

@@ -1,7 +1,10 @@
 """Checks for the exercises of notebooks/10_live_captions.ipynb. Expected answers come from the captions page's
-polling and the server's design (course_utils.captions); exercise 4 runs the learner's own Origin check."""
+polling and the server's design (course_utils.captions); exercises 4 and 5 run the learner's own code (an Origin
+check, a bounded queue per viewer)."""
 
 from __future__ import annotations
+
+import tracemalloc
 
 from .feedback import correct, judge_number, not_yet, number_answer
 
@@ -108,4 +111,77 @@ def check_origin_allowed(origin_allowed) -> None:
     correct(
         f"All {len(ORIGIN_CASES)} cases: the server's own pages get in, a foreign, look-alike, other-port or "
         "other-scheme origin does not."
+    )
+
+
+QUEUE_SIZE = 3  # versions a viewer's queue holds in exercise 5
+MANY_VERSIONS = 20_000  # versions put into one queue that is never read (exercise 5), about 2.7 MB if all kept
+HELD_BYTES = 100_000  # more than this still allocated after MANY_VERSIONS puts: the queue kept what it dropped
+
+
+def _drain(queue) -> list:
+    """Everything ``queue.get()`` returns until None (at most 100 items: a queue that never empties stops there)."""
+    items = []
+    while (item := queue.get()) is not None and len(items) < 100:
+        items.append(item)
+    return items
+
+
+def bytes_held_after_many_puts(viewer_queue) -> int:
+    """Bytes still allocated after putting MANY_VERSIONS versions (100 bytes each) into one ``viewer_queue``."""
+    tracing = tracemalloc.is_tracing()
+    if not tracing:
+        tracemalloc.start()
+    queue = viewer_queue(QUEUE_SIZE)
+    before = tracemalloc.get_traced_memory()[0]
+    for _ in range(MANY_VERSIONS):
+        queue.put(bytes(100))
+    held = tracemalloc.get_traced_memory()[0] - before
+    if not tracing:
+        tracemalloc.stop()
+    return held
+
+
+def check_viewer_queue(viewer_queue) -> None:
+    """Exercise 5: ``viewer_queue(size)`` holds at most ``size`` versions for one viewer; ``put(version)`` adds the
+    newest, dropping the oldest when full; ``get()`` returns the oldest waiting version, or None when empty."""
+    if not callable(viewer_queue):
+        return not_yet("Define the class ViewerQueue and pass the class itself (no parentheses).")
+    try:
+        queue = viewer_queue(QUEUE_SIZE)
+        for version in range(1, 11):
+            queue.put(version)
+        kept = _drain(queue)
+        small = viewer_queue(2)
+        small.put("a")
+        first = [small.get(), small.get()]
+        for version in "bcd":
+            small.put(version)
+        second = [small.get()]
+        small.put("e")
+        second += _drain(small)
+        held = bytes_held_after_many_puts(viewer_queue)
+    except NotImplementedError:
+        return not_yet("Replace the raise NotImplementedError lines with your queue.")
+    except Exception as error:  # the learner's code failed: name the error, never the fix in code
+        return not_yet(f"Your queue raised {type(error).__name__}. (get() on an empty queue returns None.)")
+    newest = list(range(11 - QUEUE_SIZE, 11))
+    if kept == list(range(1, 11)):
+        return not_yet("All 10 versions were kept: a viewer that never reads would hold every version of the meeting.")
+    if kept == list(range(1, QUEUE_SIZE + 1)):
+        return not_yet("The queue kept the first versions and refused the newer ones: the viewer would read old text.")
+    if kept != newest:
+        return not_yet(
+            f"After 10 puts into a queue of {QUEUE_SIZE}, get() returned {kept}: it should hold exactly the "
+            f"{QUEUE_SIZE} newest, oldest first."
+        )
+    if first != ["a", None] or second != ["c", "d", "e"]:
+        return not_yet("Reading and writing in turn went wrong: get() returns the oldest waiting version, then None.")
+    if held > HELD_BYTES:
+        return not_yet(
+            f"get() returns the right versions, but after {MANY_VERSIONS} puts the queue still holds {held // 1000} kB: "
+            "a dropped version must be let go, not kept out of sight."
+        )
+    correct(
+        f"At most {QUEUE_SIZE} versions per viewer, the oldest dropped: memory stays flat however slow a viewer is."
     )
