@@ -63,6 +63,14 @@ def test_similarity_right_answers_in_any_form_pass(capsys: pytest.CaptureFixture
     assert passes(capsys)
 
 
+def notebooks_sinusoids(length: int, channels: int, max_timescale: int = 10_000) -> torch.Tensor:
+    """The notebook's own `sinusoids` (section 1), handed back unchanged."""
+    half = channels // 2
+    timescales = max_timescale ** (torch.arange(half) / (half - 1))
+    angles = torch.arange(length)[:, None] / timescales[None, :]
+    return torch.cat([torch.sin(angles), torch.cos(angles)], dim=1)
+
+
 def similarity_over_half(distance: int, channels: int) -> float:  # exponent i / (C/2), not i / (C/2 - 1)
     half = channels // 2
     return float(np.cos(distance / 10_000 ** (np.arange(half) / half)).sum())
@@ -88,6 +96,7 @@ def similarity_as_distance(distance: int, channels: int) -> float:
     [
         (lambda distance, channels: None, "returns None"),
         (whisper.model.sinusoids, "return one number"),  # Whisper's function handed back unchanged
+        (notebooks_sinusoids, "return one number"),  # the notebook's
         (whisper.model.sinusoids(1500, 384), "Pass the function"),  # the embedding itself
         (similarity_over_half, "C/2 - 1"),
         (similarity_off_by_one, "Off by one"),
@@ -120,6 +129,12 @@ def test_similarity_wrong_answers_are_rejected(capsys: pytest.CaptureFixture, wr
 def test_causal_mask_right_answers_in_any_form_pass(capsys: pytest.CaptureFixture, right) -> None:
     nb07.check_causal_mask(right)
     assert passes(capsys)
+
+
+def test_the_models_own_mask_is_refused(capsys: pytest.CaptureFixture, tiny_en) -> None:
+    nb07.check_causal_mask(lambda n: tiny_en.decoder.mask[:n, :n])  # model.decoder.mask handed back
+    out = printed(capsys)
+    assert out.startswith(NOT_YET) and "stops at n_text_ctx" in out, out
 
 
 WHISPERS_MASK = TextDecoder(n_vocab=1, n_ctx=448, n_state=2, n_head=1, n_layer=0).mask  # as model.decoder.mask
@@ -186,3 +201,12 @@ def test_head_errors_wrong_answers_are_rejected_without_giving_any_distance(caps
         out = printed(capsys)
         assert out.startswith(NOT_YET) and hint in out, (answer, out)
         assert not any(value in out for value in shown), out  # a wrong answer never learns a head's distance
+
+
+def test_no_single_head_can_be_guessed(capsys: pytest.CaptureFixture) -> None:
+    """The old exercise asked for one (layer, head): trying all 24 found it. Now every pair gets the same hint."""
+    hints = set()
+    for layer, head in np.ndindex(*nb07.head_errors().shape):
+        nb07.check_head_errors((layer, head))
+        hints.add(printed(capsys))
+    assert len(hints) == 1 and next(iter(hints)).startswith(NOT_YET), hints
