@@ -26,16 +26,16 @@ def to_srt(result: dict, max_line_width: int | None = None, max_line_count: int 
     return out.getvalue()
 
 
-def write_atomic(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` to ``path`` whole or not at all: a temporary file beside it, flushed to disk, then renamed over
+def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:
+    """Write ``data`` (text, or bytes) to ``path`` whole or not at all: a temporary file beside it, flushed to disk, then renamed over
     ``path`` (``os.replace``, atomic on one file system). The temporary name is short (``.`` and a hash of the
     name) whatever the length of ``path``'s, and ends in ``.partial``."""
     path = Path(path)
     digest = hashlib.sha256(f"{path.name}.{os.getpid()}".encode()).hexdigest()[:16]
     partial = path.with_name(f".{digest}.partial")
     try:
-        with partial.open("w", encoding="utf-8", newline="") as file:
-            file.write(text)
+        with partial.open("wb") as file:
+            file.write(data.encode("utf-8") if isinstance(data, str) else data)
             file.flush()
             os.fsync(file.fileno())
         os.replace(partial, path)

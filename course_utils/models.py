@@ -6,6 +6,7 @@ Taught in notebooks/00_first_transcript.ipynb.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import urllib.request
@@ -18,6 +19,7 @@ import whisper
 from whisper.tokenizer import LANGUAGES, TO_LANGUAGE_CODE
 
 from .convert import whisper_checkpoint
+from .formats import write_atomic
 
 MODEL_SERVER_URL = "https://openaipublic.azureedge.net/"  # where whisper.load_model downloads from
 PROBE_TIMEOUT_S = 3.0  # seconds to wait for the model server before going offline
@@ -148,9 +150,9 @@ def offline_checkpoint(name: str) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         checkpoint = whisper_checkpoint(read_offline_weights(name))
         checkpoint["alignment_heads"] = alignment_heads(name)
-        partial = path.with_suffix(".partial")
-        torch.save(checkpoint, partial)
-        partial.replace(path)  # atomic: a half-written file is never mistaken for a checkpoint
+        serialized = io.BytesIO()
+        torch.save(checkpoint, serialized)
+        write_atomic(path, serialized.getvalue())  # a half-written file is never mistaken for a checkpoint
     return path
 
 

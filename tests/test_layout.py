@@ -8,7 +8,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "course_utils"
 # The core, each module above the ones it may import; then the layers, each above the ones it may import.
-CORE = ("convert", "models", "audio", "chunks", "data", "formats", "commands", "speech", "segments", "streams")
+CORE = ("formats", "convert", "models", "audio", "chunks", "data", "commands", "speech", "segments", "streams")
 CORE += ("transcribe",)
 TEACHING = ("spectrogram", "decoding", "wer", "alignment", "hallucination", "colab", "recorder")
 APPLICATIONS = ("live", "captions", "batch")

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..commands import UsageError
-from ..formats import to_srt, write_atomic
+from ..formats import to_srt, write_atomic, write_csv
 
 ERRORS_CSV = "errors.csv"
 ERROR_COLUMNS = ("input", "error")
@@ -151,11 +151,10 @@ def start_run(out: Path) -> None:
 
 
 def add_error(out: Path, source: Path, error: str) -> None:
-    """Append one input and what went wrong to ``errors.csv`` (one whole row per write, header first)."""
+    """Add one input and what went wrong to ``errors.csv``, which is written again whole, atomically."""
     path = out / ERRORS_CSV
-    new = not path.is_file()
-    with path.open("a", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
-        if new:
-            writer.writerow(ERROR_COLUMNS)
-        writer.writerow((str(source), error))
+    rows = []
+    if path.is_file():
+        with path.open(newline="", encoding="utf-8") as file:
+            rows = list(csv.DictReader(file))
+    write_csv([*rows, {"input": str(source), "error": error}], ERROR_COLUMNS, path)

@@ -34,7 +34,7 @@ from ..audio import SAMPLE_RATE, load_audio
 from ..commands import BENCH_MODELS, UsageError, model_names, reading_user_input
 from ..data import clip as bundled_clip
 from ..data import clips
-from ..formats import write_csv
+from ..formats import write_atomic, write_csv
 from ..models import OFFLINE_SOURCES, load_model, offline_cache_dir, read_offline_weights
 from ..transcribe import transcribe_batch
 from ..wer import word_error_rate
@@ -73,9 +73,7 @@ def ctranslate2_folder(name: str) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         for extra in ("config.json", "vocabulary.txt", "tokenizer.json"):
             shutil.copy(shipped / extra, folder / extra)
-        partial = folder / "model.bin.partial"
-        partial.write_bytes(read_offline_weights(name))
-        partial.replace(folder / "model.bin")
+        write_atomic(folder / "model.bin", read_offline_weights(name))
     return folder
 
 

@@ -7,10 +7,10 @@ Taught in notebooks/05_live_transcription.ipynb ("Live, with a thread for each l
 from __future__ import annotations
 
 import html
-import io
 import threading
 from collections.abc import Sequence
 
+from .. import formats
 from .sources import STOP_TIMEOUT_S
 from .transcriber import LiveState, LiveTranscriber
 from .words import Word, join_words
@@ -111,15 +111,9 @@ def render_html(state: LiveState) -> str:
 
 def to_srt(words: Sequence[Word], max_line_width: int = 42, max_line_count: int = 2) -> str:
     """Subtitles (SRT) for ``words``, cut into lines of at most ``max_line_width`` characters and cues of at
-    most ``max_line_count`` lines (or at a pause of 3 s), written by Whisper's own SRT writer."""
-    from whisper.utils import WriteSRT
-
+    most ``max_line_count`` lines (or at a pause of 3 s), by Whisper's own SRT writer (``formats.to_srt``)."""
     if not words:
         return ""
     timings = [{"word": w.text, "start": w.start, "end": w.end} for w in words]
-    result = {
-        "segments": [{"start": words[0].start, "end": words[-1].end, "text": join_words(words), "words": timings}]
-    }
-    out = io.StringIO()
-    WriteSRT(".").write_result(result, out, max_line_width=max_line_width, max_line_count=max_line_count)
-    return out.getvalue()
+    segment = {"start": words[0].start, "end": words[-1].end, "text": join_words(words), "words": timings}
+    return formats.to_srt({"segments": [segment]}, max_line_width, max_line_count)
