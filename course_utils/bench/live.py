@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import whisper
 
 from ..audio import SAMPLE_RATE, load_audio
 from ..commands import DEFAULT_MODEL, UsageError, add_language_option, language_option, reading_user_input
@@ -70,7 +71,7 @@ LABELS = {  # metric -> its row in the table
 NOT_CHECKED = f"not checked (targets hold at --speed {REAL_TIME:g})"
 
 
-def offline_words(model, audio: np.ndarray, language: str | None = None) -> list[Word]:
+def offline_words(model: whisper.Whisper, audio: np.ndarray, language: str | None = None) -> list[Word]:
     """Every word of an offline transcription of ``audio`` with its times (the reference timing)."""
     result = transcribe(
         model, audio, temperature=0.0, word_timestamps=True, condition_on_previous_text=False, language=language

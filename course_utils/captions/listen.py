@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import whisper
 
 from ..audio import SAMPLE_RATE
 from ..live import LiveTranscriber, SimulatedMicrophone, transcribe_buffer, warm_up
@@ -46,7 +47,9 @@ class Captions:
         }
 
 
-def pass_function(model, task: str = "transcribe", language: str | None = None) -> Callable[[np.ndarray, str], dict]:
+def pass_function(
+    model: whisper.Whisper, task: str = "transcribe", language: str | None = None
+) -> Callable[[np.ndarray, str], dict]:
     """One live pass, ``fn(audio, prompt) -> result``: :func:`course_utils.live.transcribe_buffer` to transcribe;
     to translate, Whisper's ``model.transcribe(task="translate")`` (greedy, word timestamps). ``language=None``
     detects the language in every pass, so a speaker may switch languages; the result's ``language`` says which."""
@@ -105,30 +108,23 @@ class SpeakerSource:
         self.end()
 
 
-class CaptionTranscriber(LiveTranscriber):
-    """The kit's :class:`~course_utils.live.LiveTranscriber` that calls ``on_pass()`` after every pass."""
-
-    def __init__(self, *args, on_pass: Callable[[], None], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.on_pass = on_pass
-
-    def step(self, final: bool = False):
-        decision = super().step(final)
-        self.on_pass()
-        return decision
-
-
 class Listener:
     """Runs takes one after another and posts the :class:`Captions` after every pass to ``post(captions)``
     (called from the transcribing thread). Blocking methods (:meth:`begin`, :meth:`finish`, :meth:`stop`)
     belong outside an event loop: the server calls them with ``run_in_executor``."""
 
-    def __init__(self, model, post: Callable[[Captions], None], task: str = "transcribe", language: str | None = None):
+    def __init__(
+        self,
+        model: whisper.Whisper,
+        post: Callable[[Captions], None],
+        task: str = "transcribe",
+        language: str | None = None,
+    ):
         self.model, self.post, self.task = model, post, task
         self.transcribe_fn = self._remembering_language(pass_function(model, task, language))
         self.language = ""  # heard in the latest pass
         self.earlier = ""  # committed text of the finished takes
-        self.transcriber: CaptionTranscriber | None = None
+        self.transcriber: LiveTranscriber | None = None
         self.source: SimulatedMicrophone | SpeakerSource | None = None
         self._lock = threading.Lock()
 
@@ -162,7 +158,7 @@ class Listener:
     def begin(self, source: SimulatedMicrophone | SpeakerSource) -> None:
         """Finish the take in progress, then start transcribing ``source`` (blocking while the last take ends)."""
         self.finish()
-        transcriber = CaptionTranscriber(self.model, source, transcribe_fn=self.transcribe_fn, on_pass=self._posted)
+        transcriber = LiveTranscriber(self.model, source, transcribe_fn=self.transcribe_fn, on_pass=self._posted)
         with self._lock:
             self.source, self.transcriber = source, transcriber
         transcriber.start()

@@ -62,6 +62,7 @@ from pathlib import Path
 
 import numpy as np
 import uvicorn
+import whisper
 from starlette.applications import Starlette
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -298,7 +299,7 @@ class CaptionServer:
 
     def __init__(
         self,
-        model,
+        model: whisper.Whisper,
         *,
         task: str = "transcribe",
         language: str | None = None,

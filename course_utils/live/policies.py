@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from .words import Word
 
@@ -40,6 +41,16 @@ def drop_repeated_words(committed: Sequence[Word], words: Sequence[Word], max_wo
         if [w.key for w in committed[-n:]] == [w.key for w in words[:n]]:
             return words[n:]
     return words
+
+
+class CommitPolicy(Protocol):
+    """What the live loop asks after every pass: which of the words heard are final. ``segments``: the pass's
+    words, one list per segment, on the buffer from ``start_s`` to ``end_s`` (source seconds); ``final``: the audio
+    is over, commit everything."""
+
+    name: str
+
+    def decide(self, segments: list[list[Word]], start_s: float, end_s: float, final: bool = False) -> Decision: ...
 
 
 class BufferLimits:
@@ -169,7 +180,6 @@ def _keep_last(start_s: float, end_s: float, keep_s: float) -> float | None:
     return end_s - keep_s if end_s - start_s > keep_s else None
 
 
-CommitPolicy = SegmentCommitPolicy | LocalAgreementPolicy
 POLICIES = {"segment": SegmentCommitPolicy, "agreement": LocalAgreementPolicy}
 
 

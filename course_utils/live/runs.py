@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import whisper
 
 from ..audio import SAMPLE_RATE
 from .policies import DEFAULT_POLICY, CommitPolicy
@@ -80,7 +81,7 @@ class LiveRun:
 
 
 def run_live(
-    model,
+    model: whisper.Whisper,
     audio: str | np.ndarray,
     *,
     speed: float = 1.0,

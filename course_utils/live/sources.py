@@ -10,6 +10,7 @@ from __future__ import annotations
 import queue as queue_module
 import threading
 import time
+from typing import Protocol
 
 import numpy as np
 
@@ -18,6 +19,18 @@ from ..audio import SAMPLE_RATE, load_audio
 CHUNK_S = 1.0  # seconds of audio the recording loop hands over at a time
 DEVICE_BUFFER_S = 2.0  # seconds of audio a (simulated) sound card holds before it overwrites the oldest
 STOP_TIMEOUT_S = 30.0  # seconds to wait for a loop to finish its last pass when stopping
+
+
+class Source(Protocol):
+    """Where the live loop's audio comes from: a ``queue`` of 16 kHz float32 chunks that ends with ``None``, a
+    recording loop started by :meth:`start` and stopped by :meth:`stop`. A source may also have ``clock()``: the
+    source seconds recorded so far (for latencies)."""
+
+    queue: queue_module.Queue
+
+    def start(self) -> object: ...
+
+    def stop(self, timeout: float = STOP_TIMEOUT_S) -> None: ...
 
 
 class SimulatedMicrophone:

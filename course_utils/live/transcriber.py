@@ -14,16 +14,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
+import whisper
 
 from ..audio import SAMPLE_RATE
 from ..speech import VoiceDetector
 from .buffer import AudioBuffer
 from .gate import SpeechGate
 from .policies import DEFAULT_POLICY, CommitPolicy, Decision, make_policy
-from .sources import STOP_TIMEOUT_S
+from .sources import STOP_TIMEOUT_S, Source
 from .whisper_pass import transcribe_buffer, warm_up
 from .words import Word, join_words, segments_to_words
 
+PassFunction = Callable[[np.ndarray, str], dict]  # (16 kHz audio, prompt) -> a result shaped like Whisper's
 MIN_NEW_AUDIO_S = 0.5  # seconds of new audio the transcribing loop waits for before its next pass
 PROMPT_CHARS = 200  # characters of committed text given to Whisper as its prompt
 
@@ -80,19 +82,21 @@ class LiveTranscriber:
     greedy (temperature 0) with word timestamps (:func:`transcribe_buffer`), the committed text as the prompt.
     A pass is skipped when the buffer is silent (``gate``) or, with ``vad``, holds nothing that Silero VAD calls
     speech (:class:`VoiceDetector`: applause, music and noise stay silent, notebook 08).
-    ``transcribe_fn(audio, prompt) -> result`` replaces Whisper (tests use scripted results).
+    ``transcribe_fn(audio, prompt) -> result`` replaces Whisper (tests use scripted results; the captions server
+    translates); ``on_pass()`` is called after every pass (the captions server posts the captions then).
     """
 
     def __init__(
         self,
-        model,
-        source,
+        model: whisper.Whisper | None,
+        source: Source,
         policy: CommitPolicy | str = DEFAULT_POLICY,
         gate: SpeechGate | None = None,
         *,
         min_new_audio_s: float = MIN_NEW_AUDIO_S,
         language: str | None = None,
-        transcribe_fn: Callable[[np.ndarray, str], dict] | None = None,
+        transcribe_fn: PassFunction | None = None,
+        on_pass: Callable[[], None] | None = None,
         vad: bool = True,
     ) -> None:
         self.model, self.source = model, source
@@ -101,6 +105,7 @@ class LiveTranscriber:
         self.voice = VoiceDetector() if vad else None
         self.min_new_audio_s, self.language = min_new_audio_s, language
         self._transcribe_fn = transcribe_fn or self._whisper
+        self._on_pass = on_pass
         self.buffer = AudioBuffer()
         self.committed: list[Word] = []
         self.tentative: list[Word] = []
@@ -175,6 +180,8 @@ class LiveTranscriber:
                     prompt,
                 )
             )
+        if self._on_pass is not None:
+            self._on_pass()
         return decision
 
     def _clock(self) -> float | None:
