@@ -8,7 +8,9 @@ the one the measurements pick (see its docstring).
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
+from pathlib import PurePosixPath
 
 from .segments import is_silent
 from .wer import normalize, word_error_rate
@@ -51,6 +53,30 @@ def wilson_interval(hits: int, trials: int, z: float = Z_95) -> tuple[float, flo
     centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
     half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def recording_of(source: str) -> str:
+    """The recording (or generator) a clip was cut from, read from its manifest's ``source`` column: the text
+    before the first ';' or ',' (the clip's own channel, level or seed come after), shortened to the file's name
+    where it names one ("applause.ogg", "white noise", "digital silence").
+
+    Clips of one recording are not independent trials: the seven applause clips of data/nonspeech.csv are cut from
+    one 2 s sound, so a rate over clips counts that sound seven times (see :func:`hits_by_recording`).
+    """
+    head = re.split(r"[;,]", source, maxsplit=1)[0].strip()
+    named = re.search(r"\S+\.(?:ogg|wav|flac|mp3)\b", head)
+    return PurePosixPath(named.group(0)).name if named else head
+
+
+def hits_by_recording(hits: dict[str, bool], recordings: dict[str, str]) -> tuple[int, int]:
+    """(recordings with a hit, recordings) for ``hits`` (clip id: whether it is one) grouped by ``recordings``
+    (clip id: :func:`recording_of` its source; a clip missing there is a recording of its own). A recording is a
+    hit when any of its clips is: the unit of an interval that does not count one sound several times."""
+    groups: dict[str, bool] = {}
+    for clip, hit in hits.items():
+        key = recordings.get(clip, clip)
+        groups[key] = groups.get(key, False) or hit
+    return sum(groups.values()), len(groups)
 
 
 def phrase_of(text: str) -> str:

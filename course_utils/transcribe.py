@@ -36,6 +36,7 @@ import re
 import subprocess
 import warnings
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -48,12 +49,14 @@ from .audio import SAMPLE_RATE, ffmpeg_exe, load_audio, load_audio_piece
 from .models import language_for, use_fp16
 from .segments import log_mel_window
 from .speech import find_speech
-from .streams import Stream, cut_streams, run_streams
+from .streams import Stream, cut_points, cut_streams, run_streams
 
 PIECE_S = 600  # seconds of audio transcribed at a time; longer audio is cut into pieces (must exceed 2 windows)
 WINDOW_S = N_SAMPLES // SAMPLE_RATE  # 30 s: what Whisper hears at once
 END_SLACK = SAMPLE_RATE // 10  # samples: a piece this much shorter than asked for holds the end of the audio
 MIN_WORD_S = 0.2  # seconds: shorter audio cannot hold a spoken word
+CARRY_MAX_S = PIECE_S // 2  # seconds: longer speech touching a piece's end is cut at a pause, not carried whole
+OVERLAP_S = 1  # seconds the next piece re-reads where a piece ends in silence (a word starting there is whole)
 PROMPT_SEGMENTS = 20  # earlier segments whose text prompts the next piece (Whisper keeps the last 223 tokens)
 
 Reader = Callable[[int, int], np.ndarray]  # (start, count) -> count samples from sample start on, fewer at the end
@@ -84,7 +87,7 @@ def transcribe(model: whisper.Whisper, audio: str | os.PathLike | np.ndarray, pl
             f"clip_timestamps needs the whole recording at once, and this one is longer than {PIECE_S} s, which "
             "cu.transcribe reads in pieces. Cut the audio first, or call model.transcribe(cu.load_audio(...), ...)."
         )
-    return _transcribe_in_pieces(model, read, first, _duration_s(audio), plain, options)
+    return _transcribe_in_pieces(model, read, first, duration_in_header(audio), plain, options)
 
 
 def _transcribe_piece(model: whisper.Whisper, audio: np.ndarray, plain: bool, options: dict) -> dict:
@@ -143,7 +146,7 @@ def _is_last(piece: np.ndarray) -> bool:
     return len(piece) < PIECE_S * SAMPLE_RATE - END_SLACK
 
 
-def _duration_s(audio: str | os.PathLike | np.ndarray) -> float | None:
+def duration_in_header(audio: str | os.PathLike | np.ndarray) -> float | None:
     """Length of ``audio`` in seconds, for the progress bar: a file's as ffmpeg reads it in the header, if there."""
     if isinstance(audio, np.ndarray):
         return max(audio.shape) / SAMPLE_RATE
@@ -222,52 +225,128 @@ def _prompt_next_piece(options: dict, segments: list[dict]) -> None:
 
 def transcribe_batch(
     model: whisper.Whisper,
-    recordings: Iterable[tuple[str, np.ndarray]],
+    recordings: Iterable[tuple[str, str | os.PathLike | np.ndarray]],
     batch_size: int = 8,
     plain: bool = False,
     language: str | None = None,
     task: str = "transcribe",
+    on_error: Callable[[str, Exception], None] | None = None,
 ) -> Iterator[tuple[str, dict]]:
     """:func:`transcribe` for many recordings, ``batch_size`` 30 s windows decoded together
     (:mod:`course_utils.streams`, notebooks/09_batch_transcription.ipynb); yields (name, result) per recording,
-    as soon as it is done, so memory holds about one batch and the recordings under way.
+    as soon as it is done, so memory holds about one batch and the pieces under way.
 
     The same steps as :func:`transcribe`: the speech found first (not with ``plain``), the language detected per
-    recording (``language`` None), Whisper's temperature fallback and no-speech rule. Unlike it, a window does not
-    get the text before it as its prompt (a batch has one prompt), and long speech is cut at pauses into streams
-    (:mod:`course_utils.streams`): one-window recordings get the same text, longer ones nearly the same.
-    ``recordings``: (name, 16 kHz float32 samples); a name must not come twice.
+    recording on its first 30 s (``language`` None), Whisper's temperature fallback and no-speech rule. Unlike it, a
+    window does not get the text before it as its prompt (a batch has one prompt), and long speech is cut at pauses
+    into streams (:mod:`course_utils.streams`): one-window recordings get the same text, longer ones nearly the same.
+
+    ``recordings``: (name, audio), a name never twice; audio is a file, read ``PIECE_S`` seconds at a time through
+    ffmpeg (:func:`speech_pieces`: memory does not grow with the recording's length), or 16 kHz float32 samples.
+    Each result also has ``duration``, the recording's length in seconds; no segment ends after it. A recording
+    that cannot be read (OSError, ValueError: not audio, empty) goes to ``on_error(name, error)`` and gives no
+    result, the others go on; without ``on_error`` the error is raised.
     """
     if language is not None:
         language = language_for(model, language)
-    under_way: dict[str, list] = {}  # recording -> [streams not yet done, its done streams, language]
+    under_way: dict[str, _Recording] = {}
     finished: list[str] = []
 
     def streams() -> Iterator[Stream]:
         for name, audio in recordings:
-            found = language or _language_of(model, audio)
-            regions = [(0.0, len(audio) / SAMPLE_RATE)] if plain else find_speech(audio)
-            cut = cut_streams(name, audio, regions, model.dims.n_mels)
-            for stream in cut:
-                stream.language = found
-            under_way[name] = [len(cut), [], found]
-            if not cut:
+            state = under_way[name] = _Recording()
+            try:
+                for start, piece, regions in speech_pieces(_reader(audio), plain):
+                    if start == 0:
+                        check_length(piece)
+                        state.language = language or _language_of(model, piece)
+                    cut = cut_streams(name, piece, regions, model.dims.n_mels)
+                    for stream in cut:
+                        stream.index += state.cut
+                        stream.offset_s += start / SAMPLE_RATE
+                        stream.language = state.language
+                    state.cut += len(cut)
+                    state.pending += len(cut)
+                    state.duration_s = (start + len(piece)) / SAMPLE_RATE
+                    yield from cut
+            except (OSError, ValueError) as error:
+                if on_error is None:
+                    raise
+                state.failed = True
+                on_error(name, error)
+            state.read_all = True
+            if state.pending == 0:
                 finished.append(name)
-            yield from cut
 
     def results() -> Iterator[tuple[str, dict]]:
         while finished:
             name = finished.pop(0)
-            _, done, found = under_way.pop(name)
-            segments = [s for stream in sorted(done, key=lambda s: s.index) for s in stream.segments]
-            segments = [{"id": i, **s} for i, s in enumerate(segments)]
-            yield name, {"text": "".join(s["text"] for s in segments), "segments": segments, "language": found}
+            state = under_way.pop(name)
+            if not state.failed:
+                yield name, state.result()
 
     for stream in run_streams(model, streams(), batch_size, task):
-        entry = under_way[stream.recording]
-        entry[0] -= 1
-        entry[1].append(stream)
-        if entry[0] == 0:
+        state = under_way[stream.recording]
+        state.segments[stream.index] = stream.segments
+        state.pending -= 1
+        if state.read_all and state.pending == 0:
             finished.append(stream.recording)
         yield from results()
     yield from results()
+
+
+@dataclass
+class _Recording:
+    """A recording under way in :func:`transcribe_batch`: its streams' segments (by the stream's place), not the
+    streams themselves, so a long recording's log-Mel is let go stream by stream."""
+
+    language: str | None = None
+    cut: int = 0  # streams cut so far
+    pending: int = 0  # streams cut and not yet decoded
+    duration_s: float = 0.0  # seconds read so far (all of it once ``read_all``)
+    read_all: bool = False
+    failed: bool = False
+    segments: dict[int, list[dict]] = field(default_factory=dict)
+
+    def result(self) -> dict:
+        """Whisper's result (text, segments, language) and ``duration``; times never past the recording's end."""
+        ordered = [s for index in sorted(self.segments) for s in self.segments[index]]
+        segments = [
+            {"id": i, **s, "start": min(s["start"], self.duration_s), "end": min(s["end"], self.duration_s)}
+            for i, s in enumerate(ordered)
+        ]
+        text = "".join(s["text"] for s in segments)
+        return {"text": text, "segments": segments, "language": self.language, "duration": self.duration_s}
+
+
+def speech_pieces(read: Reader, plain: bool = False) -> Iterator[tuple[int, np.ndarray, list[tuple[float, float]]]]:
+    """(start, piece, regions) for a recording read ``PIECE_S`` seconds at a time: ``start`` the sample where the
+    piece begins, ``regions`` the (start, end) seconds of speech in it (from the piece's start; the whole piece with
+    ``plain``). No word is lost where pieces meet: a region of speech touching a piece's end is left to the next
+    piece, which starts where that region starts (:func:`_carry`)."""
+    start = 0
+    while True:
+        piece = read(start, PIECE_S * SAMPLE_RATE)
+        regions = [(0.0, len(piece) // HOP_LENGTH / FRAMES_PER_SECOND)] if plain else find_speech(piece)
+        if _is_last(piece):
+            yield start, piece, regions
+            return
+        kept, carried = _carry(piece, regions)
+        yield start, piece, kept
+        start += carried
+
+
+def _carry(piece: np.ndarray, regions: list[tuple[float, float]]) -> tuple[list[tuple[float, float]], int]:
+    """The regions of a piece (not the last) decoded now, and the sample (from the piece's start) the next piece
+    starts at: where the region touching the piece's end starts; for a region longer than ``CARRY_MAX_S`` seconds,
+    at its quietest point before its last ``WINDOW_S`` seconds (:func:`course_utils.streams.cut_points`), the part
+    before it decoded now. With no speech at its end, the next piece overlaps this one by ``OVERLAP_S`` seconds."""
+    end_s = len(piece) // HOP_LENGTH / FRAMES_PER_SECOND
+    if not regions or regions[-1][1] < end_s - OVERLAP_S:  # find_speech takes speech near the end to the end
+        return regions, len(piece) - OVERLAP_S * SAMPLE_RATE
+    start_s, _ = regions[-1]
+    first = round(start_s * SAMPLE_RATE)
+    if end_s - start_s <= CARRY_MAX_S:
+        return regions[:-1], first
+    cut = first + cut_points(piece[first:], len(piece) - first - WINDOW_S * SAMPLE_RATE)[1]
+    return [*regions[:-1], (start_s, cut // HOP_LENGTH / FRAMES_PER_SECOND)], cut // HOP_LENGTH * HOP_LENGTH

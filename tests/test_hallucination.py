@@ -4,14 +4,16 @@ import numpy as np
 import pytest
 
 import course_utils as cu
-from course_utils.bench.hallucination import read_rows
+from course_utils.bench.hallucination import format_summary, read_rows, summarize
 from course_utils.data import DATA_DIR, NONSPEECH_KINDS, NONSPEECH_MANIFEST, read_manifest
 from course_utils.hallucination import (
     HALLUCINATED_PHRASES,
     count_phrases,
+    hits_by_recording,
     invented_words,
     is_known_hallucination,
     is_no_speech,
+    recording_of,
     wilson_interval,
 )
 from course_utils.speech import VAD_EDGE_S, VAD_JOIN_S, find_speech
@@ -102,3 +104,24 @@ def test_speech_never_ends_past_the_last_mel_frame():
     audio = cu.load_audio(cu.clip("prompt_en_1").path)  # speech to its very last sample
     ((_, end),) = find_speech(audio)
     assert round(end * 100) <= len(audio) // 160
+
+
+def test_clips_of_one_recording_are_counted_once():
+    sounds = [s for s in read_manifest(NONSPEECH_MANIFEST) if s.kind in NONSPEECH_KINDS]
+    recordings = {s.id: recording_of(s.source) for s in sounds}
+    assert {recordings[s.id] for s in sounds if s.kind == "applause"} == {"applause.ogg"}  # 7 clips, 1 sound
+    assert {recordings[s.id] for s in sounds if s.kind == "noise"} == {"white noise", "pink noise", "brown noise"}
+    assert len({recordings[s.id] for s in sounds if s.kind == "music"}) == 5  # five pieces of music
+    assert hits_by_recording({"a": True, "b": False, "c": False, "d": True}, {"a": "x", "b": "x", "c": "y"}) == (2, 3)
+
+
+def test_the_bench_table_counts_recordings_when_told_them():
+    rows = read_rows(RESULTS / "hallucination.csv")
+    sounds = read_manifest(NONSPEECH_MANIFEST)
+    table = summarize(rows, {s.id: recording_of(s.source) for s in sounds})
+    kit = next(e for e in table if e["model"] == "tiny.en" and e["cure"] == "kit")
+    assert (kit["nonspeech"]["hits"], kit["nonspeech"]["n"]) == (0, 33)
+    assert (kit["nonspeech_recordings"]["hits"], kit["nonspeech_recordings"]["n"]) == (0, 10)
+    assert kit["nonspeech_recordings"]["high"] == pytest.approx(100 * wilson_interval(0, 10)[1])
+    assert "0/10 = 0 % [0, 28]" in format_summary(table) and "[0, 10]" not in format_summary(table)
+    assert "nonspeech_recordings" not in summarize(rows)[0]  # without recordings: the clips, as before

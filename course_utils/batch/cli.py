@@ -1,11 +1,18 @@
 """python -m course_utils transcribe-batch PATH... --out DIR: transcribe many recordings, batched, resumable.
 
-For each recording, DIR/NAME.json (Whisper's result: text, segments with times, language) and DIR/NAME.srt are
-written atomically. A rerun skips recordings whose outputs exist, so a killed run loses no finished file. A bad
-input (not audio, empty, unreadable) is named in one line and listed in DIR/errors.csv, the others are still
-transcribed, and the exit status is 1. --engine ray runs the same work as a Ray Data pipeline, on a local Ray
-instance or on the cluster at --address. Decoding is greedy (temperature 0), 30 s windows cut at pauses, decoded
---batch-size windows at a time (notebooks/09_batch_transcription.ipynb).
+For each recording, DIR/NAME.json (Whisper's result: text, segments with times, language, duration, and the
+``source`` it was made from) and DIR/NAME.srt are written atomically. The default model, base, is multilingual: the
+language is detected per recording and written into its JSON (a .en model hears English only: every recording is
+transcribed as English). Long recordings are read a piece at a time, so memory does not grow with their length.
+
+A rerun skips a recording only when the JSON under its name records the same input (SHA-256 of its bytes), model
+and language: a killed run loses no finished file, and a changed --model does the files again. A different
+recording under a name already in DIR is written beside it as NAME~HASH, never over it (the summary and
+DIR/errors.csv say which name was reused). A bad input (not audio, empty, unreadable) or an output that cannot be
+written is named in one line and listed in DIR/errors.csv, the others are still transcribed, and the exit status
+is 1. --engine ray runs the same work as a Ray Data pipeline, on a local Ray instance or on the cluster at
+--address. Decoding follows Whisper's own loop, 30 s windows of speech decoded --batch-size at a time
+(notebooks/09_batch_transcription.ipynb).
 """
 
 from __future__ import annotations
@@ -19,16 +26,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import tqdm
-from whisper.tokenizer import LANGUAGES, TO_LANGUAGE_CODE
 
-from ..commands import UsageError, reading_user_input
+from ..commands import MULTILINGUAL_MODEL, UsageError, add_language_option, language_option, reading_user_input
+from ..transcribe import duration_in_header
 from .local import Job, Outcome
-from .outputs import ERRORS_CSV, add_error, is_done, start_run, write_result
+from .outputs import ERRORS_CSV, add_error, check_out, place, source_of, start_run, write_result
 
 PROG = "python -m course_utils transcribe-batch"
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".webm", ".mp4", ".aac")  # found in folders
 ENGINES = ("local", "ray")
-DEFAULT_MODEL = "tiny.en"
+DEFAULT_MODEL = MULTILINGUAL_MODEL  # multilingual: the language is detected per recording
 DEFAULT_BATCH_SIZE = 8  # windows decoded together
 
 
@@ -52,18 +59,6 @@ def find_jobs(paths: list[str | Path]) -> list[Job]:
     return jobs
 
 
-def check_language(model: str, language: str | None) -> str | None:
-    """``language`` as Whisper's code ("French" or "fr" -> "fr"); a UsageError if unknown or impossible."""
-    if language is None:
-        return None
-    code = TO_LANGUAGE_CODE.get(language.lower(), language.lower())
-    if code not in LANGUAGES:
-        raise UsageError(f"Unknown --language {language}: give a code such as en, fr, es, or leave it out.")
-    if model.endswith(".en") and code != "en":
-        raise UsageError(f"--language {language} was asked of the English-only {model}: use e.g. --model base.")
-    return code
-
-
 def outcomes(
     jobs: list[Job], engine: str, model: str, batch_size: int, language: str | None, address: str | None
 ) -> Iterator[Outcome]:
@@ -80,6 +75,15 @@ def outcomes(
     return transcribe_files(loaded, jobs, batch_size, language)
 
 
+def speed_words(audio_s: float, wall_s: float) -> str:
+    """How fast ``audio_s`` seconds of audio went by in ``wall_s`` seconds, in words: "4.2 x faster than real time"
+    or "1.5 x slower than real time"."""
+    if audio_s <= 0 or wall_s <= 0:
+        return "no audio done yet"
+    ratio = audio_s / wall_s
+    return f"{ratio:.1f} x faster than real time" if ratio >= 1 else f"{1 / ratio:.1f} x slower than real time"
+
+
 def transcribe_batch(
     jobs: list[Job],
     out: Path,
@@ -90,31 +94,75 @@ def transcribe_batch(
     address: str | None = None,
     progress: bool = True,
 ) -> dict:
-    """Transcribe the jobs whose outputs are not in ``out`` yet; write each result as it comes. Returns the
-    summary: files_ok, files_failed, files_skipped, audio_s (seconds transcribed), wall_s."""
+    """Transcribe the jobs not done in ``out`` yet (:func:`course_utils.batch.outputs.place`: by content, model and
+    language); write each result as it comes. Returns the summary: files_ok, files_failed, files_skipped,
+    names_reused ({name taken by a different recording: the name written instead}), audio_s (seconds transcribed),
+    wall_s, model, english_only.
+
+    The progress bar counts seconds of audio done of the total (the files' durations, read from their headers
+    before decoding), with an estimate of the time left from the average speed so far, which settles once the
+    first recordings are done.
+    """
     started = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
+    check_out(out)  # before any model loads
     start_run(out)
-    todo = [job for job in jobs if not is_done(out, job.name)]
-    summary = {"files_ok": 0, "files_failed": 0, "files_skipped": len(jobs) - len(todo), "audio_s": 0.0}
-    bar = tqdm.tqdm(total=len(jobs), initial=summary["files_skipped"], unit="file", disable=not progress)
+    sources = {job.name: source_of(job.path, job.name, model, language) for job in jobs}
+    placements = {job.name: place(out, job.name, sources[job.name]) for job in jobs}
+    todo = [job for job in jobs if not placements[job.name].done]
+    summary = {"files_ok": 0, "files_failed": 0, "files_skipped": len(jobs) - len(todo), "names_reused": {}}
+    summary |= {"audio_s": 0.0, "model": model, "english_only": model.endswith(".en")}
+    for job in todo:
+        placement = placements[job.name]
+        if placement.reused:
+            summary["names_reused"][placement.reused] = placement.name
+            add_error(out, job.path, f"{placement.reused} holds a different recording: written as {placement.name}")
+    durations = {job.name: duration_in_header(job.path) or 0.0 for job in todo}  # 0: no duration in the header
+    bar = tqdm.tqdm(
+        total=sum(durations.values()),
+        unit="s",
+        smoothing=0,  # the estimate of the time left uses the average speed since the start: it settles
+        bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s of audio [{elapsed}<{remaining}{postfix}]",
+        disable=not progress,
+    )
     with bar:
         for outcome in outcomes(todo, engine, model, batch_size, language, address) if todo else ():
-            if outcome.error:
-                bar.write(f"{PROG}: {outcome.error} (listed in {out / ERRORS_CSV})", sys.stderr)
-                add_error(out, outcome.job.path, outcome.error)
+            error = outcome.error or _write(out, placements[outcome.job.name].name, outcome, sources)
+            if error:
+                bar.write(f"{PROG}: {outcome.job.path}: {error} (listed in {out / ERRORS_CSV})", sys.stderr)
+                add_error(out, outcome.job.path, error)
                 summary["files_failed"] += 1
             else:
-                write_result(out, outcome.job.name, outcome.result)
                 summary["files_ok"] += 1
                 summary["audio_s"] += outcome.audio_s
-            speed = summary["audio_s"] / (time.perf_counter() - started)
-            done = tqdm.tqdm.format_interval(summary["audio_s"])
-            bar.set_postfix_str(f"{done} of audio, {speed:.1f}x real time", refresh=False)
-            bar.update(1)
+            bar.set_postfix_str(speed_words(summary["audio_s"], time.perf_counter() - started), refresh=False)
+            bar.update(durations[outcome.job.name])
     summary["audio_s"] = round(summary["audio_s"], 2)
     summary["wall_s"] = round(time.perf_counter() - started, 2)
     return summary
+
+
+def _write(out: Path, name: str, outcome: Outcome, sources: dict[str, dict]) -> str:
+    """Write an outcome's outputs as ``name``; the one-line error if they could not be written, else ""."""
+    try:
+        write_result(out, name, outcome.result, sources[outcome.job.name])
+    except OSError as error:
+        return f"could not write {name}.json and {name}.srt: {error.strerror or error}"
+    return ""
+
+
+def summary_line(summary: dict) -> str:
+    """The summary in words, one line: what was done, how fast, which names were reused, and, for a .en model,
+    that it heard English only."""
+    line = (
+        f"{summary['files_ok']} transcribed, {summary['files_skipped']} already done, "
+        f"{summary['files_failed']} failed; {summary['audio_s']} s of audio in {summary['wall_s']} s "
+        f"({speed_words(summary['audio_s'], summary['wall_s'])})."
+    )
+    for reused, written in summary["names_reused"].items():
+        line += f" {reused} holds a different recording: written as {written}."
+    if summary["english_only"]:
+        line += f" {summary['model']} hears English only: every recording was transcribed as English."
+    return line
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,7 +171,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="audio files, or folders searched for audio")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for NAME.json, NAME.srt, errors.csv")
-    parser.add_argument("--model", default=DEFAULT_MODEL, help=f"Whisper model name (default {DEFAULT_MODEL})")
+    parser.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        help=f"Whisper model name (default {DEFAULT_MODEL}, multilingual; a .en model such as tiny.en hears English "
+        "only)",
+    )
     parser.add_argument(
         "--batch-size",
         type=int,
@@ -131,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help=f"30 s windows decoded together (default {DEFAULT_BATCH_SIZE})",
     )
-    parser.add_argument("--language", metavar="L", help="language code, e.g. en (default: detected per window)")
+    add_language_option(parser)
     parser.add_argument("--engine", choices=ENGINES, default="local", help="local (default) or ray")
     parser.add_argument("--address", metavar="ADDR", help="a running Ray cluster (--engine ray; default: a local one)")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object, last")
@@ -144,17 +197,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with reading_user_input():
         check_models([args.model])
-    language = check_language(args.model, args.language)
+    language = language_option(args.model, args.language)
     jobs = find_jobs(args.paths)
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} is a file: give a folder (it is created if missing).")
     summary = transcribe_batch(jobs, out, args.engine, args.model, args.batch_size, language, args.address)
-    if args.json:
-        print(json.dumps(summary))
-    else:
-        print(
-            f"{summary['files_ok']} transcribed, {summary['files_skipped']} already done, "
-            f"{summary['files_failed']} failed; {summary['audio_s']} s of audio in {summary['wall_s']} s."
-        )
+    print(json.dumps(summary, ensure_ascii=False) if args.json else summary_line(summary))
     return 1 if summary["files_failed"] else 0

@@ -1,7 +1,7 @@
 """Batched transcription on this machine: the recordings of a job through the kit's one pipeline, batched.
 
-Taught in notebooks/09_batch_transcription.ipynb. Each recording is read, its speech found and cut into stretches of
-at most 30 s, and ``batch_size`` windows at a time go through Whisper's encoder and decoder together
+Taught in notebooks/09_batch_transcription.ipynb. Each recording is read a piece at a time, its speech found and cut
+into stretches, and ``batch_size`` windows at a time go through Whisper's encoder and decoder together
 (:func:`course_utils.transcribe.transcribe_batch`); each recording's result is given as soon as its last window is
 decoded, so memory holds about one batch and the recordings under way.
 """
@@ -12,10 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import whisper
 
-from ..audio import SAMPLE_RATE, load_audio
 from ..transcribe import transcribe_batch
 
 
@@ -42,25 +40,24 @@ def transcribe_files(
 ) -> Iterator[Outcome]:
     """Transcribe recordings ``batch_size`` windows at a time; yields each job's Outcome as soon as it is known.
 
-    A recording that cannot be read (not audio, empty, unreadable) yields its error and the others go on.
+    Each file is read a piece at a time (:func:`course_utils.transcribe.transcribe_batch`), so memory does not grow
+    with a recording's length. A recording that cannot be read (not audio, empty, unreadable) yields its error and
+    the others go on.
     """
     failed: list[Outcome] = []
-    by_name: dict[str, tuple[Job, float]] = {}
+    by_name: dict[str, Job] = {}
 
-    def recordings() -> Iterator[tuple[str, np.ndarray]]:
+    def recordings() -> Iterator[tuple[str, Path]]:
         for job in jobs:
-            try:
-                audio = load_audio(job.path)
-            except (OSError, ValueError) as error:
-                failed.append(Outcome(job, None, 0.0, str(error)))
-                continue
-            by_name[job.name] = (job, len(audio) / SAMPLE_RATE)
-            yield job.name, audio
+            by_name[job.name] = job
+            yield job.name, job.path
 
-    for name, result in transcribe_batch(model, recordings(), batch_size, language=language):
+    def fail(name: str, error: Exception) -> None:
+        failed.append(Outcome(by_name.pop(name), None, 0.0, str(error)))
+
+    for name, result in transcribe_batch(model, recordings(), batch_size, language=language, on_error=fail):
         yield from _drain(failed)
-        job, audio_s = by_name.pop(name)
-        yield Outcome(job, result, audio_s)
+        yield Outcome(by_name.pop(name), result, result["duration"])
     yield from _drain(failed)
 
 

@@ -34,11 +34,13 @@ from ..hallucination import (
     CURES,
     SILENCE_THRESHOLD_S,
     count_phrases,
+    hits_by_recording,
     invented_words,
     is_known_hallucination,
     is_no_speech,
     kept_text,
     rate_row,
+    recording_of,
 )
 from ..live.gate import SpeechGate
 from ..models import check_models, load_model
@@ -188,10 +190,15 @@ def read_rows(path: str | os.PathLike) -> list[Row]:
         ]
 
 
-def summarize(rows: list[Row]) -> list[dict]:
+def summarize(rows: list[Row], recordings: dict[str, str] | None = None) -> list[dict]:
     """Per model and cure: the share of non-speech clips with any words, the share of speech-with-gaps clips
     with any invented words (both in % with Wilson 95 % intervals), the mean WER (%) of speech followed by
-    silence, applause or music and of clean speech."""
+    silence, applause or music and of clean speech.
+
+    With ``recordings`` (clip id: the recording it was cut from, :func:`course_utils.hallucination.recording_of`)
+    also ``nonspeech_recordings``: the share of the recordings behind the non-speech clips on which any clip got
+    words, with its interval. Clips cut from one recording are not independent, so that interval is the honest one.
+    """
     table = []
     for model in dict.fromkeys(r.model for r in rows):
         for cure in dict.fromkeys(r.cure for r in rows):
@@ -204,6 +211,9 @@ def summarize(rows: list[Row]) -> list[dict]:
             entry = {"model": model, "cure": cure}
             if silent:
                 entry["nonspeech"] = rate_row(sum(r.invented_words > 0 for r in silent), len(silent))
+                if recordings is not None:
+                    hits = {r.clip: r.invented_words > 0 for r in silent}
+                    entry["nonspeech_recordings"] = rate_row(*hits_by_recording(hits, recordings))
             if gapped:
                 entry["gaps"] = rate_row(sum(r.invented_words > 0 for r in gapped), len(gapped))
                 entry["gaps_wer"] = 100 * float(np.mean([r.wer for r in gapped]))
@@ -214,28 +224,26 @@ def summarize(rows: list[Row]) -> list[dict]:
 
 
 def format_summary(table: list[dict]) -> str:
-    """:func:`summarize`'s table as plain text: rates with their intervals, WERs, one line per model and cure."""
+    """:func:`summarize`'s table as plain text: rates with their intervals, WERs, one line per model and cure
+    (where the table counts recordings, the non-speech clips as a count and the recordings with the interval)."""
+    by_recording = any("nonspeech_recordings" in e for e in table)
 
-    def rate(e, key):
-        return (
-            f"{e[key]['hits']}/{e[key]['n']} = {e[key]['rate']:.0f} % [{e[key]['low']:.0f}, {e[key]['high']:.0f}]"
-            if key in e
-            else "-"
-        )
+    def rate(e, key, interval=True):
+        if key not in e:
+            return "-"
+        text = f"{e[key]['hits']}/{e[key]['n']}"
+        return f"{text} = {e[key]['rate']:.0f} % [{e[key]['low']:.0f}, {e[key]['high']:.0f}]" if interval else text
 
     def number(e, key):
         return f"{e[key]:.1f}" if key in e else "-"
 
-    header = [
-        "model",
-        "cure",
-        "non-speech clips with words",
-        "speech+X with invented words",
-        "WER speech+X %",
-        "WER clean %",
-    ]
+    header = ["model", "cure", "non-speech clips with words"]
+    header += ["recordings with words"] * by_recording
+    header += ["speech+X with invented words", "WER speech+X %", "WER clean %"]
     lines = [
-        [e["model"], e["cure"], rate(e, "nonspeech"), rate(e, "gaps"), number(e, "gaps_wer"), number(e, "clean_wer")]
+        [e["model"], e["cure"], rate(e, "nonspeech", not by_recording)]
+        + [rate(e, "nonspeech_recordings")] * by_recording
+        + [rate(e, "gaps"), number(e, "gaps_wer"), number(e, "clean_wer")]
         for e in table
     ]
     widths = [max(len(x[i]) for x in [header, *lines]) for i in range(len(header))]
@@ -243,19 +251,22 @@ def format_summary(table: list[dict]) -> str:
 
 
 def plot_rates(table: list[dict], axes=None):
-    """Two panels: the share of non-speech clips with any words, and clean-speech WER, per model and cure, with
-    95 % intervals as error bars. Returns the axes."""
+    """Two panels: the share of non-speech clips with any words (of the recordings behind them, where the table
+    counts recordings), and clean-speech WER, per model and cure, with 95 % intervals as error bars. Returns the
+    axes."""
     import matplotlib.pyplot as plt
 
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(FIGURE_SIZE[0], FIGURE_SIZE[1] * 1.2), layout="constrained")
     models = list(dict.fromkeys(e["model"] for e in table))
     cures = list(dict.fromkeys(e["cure"] for e in table))
+    key = "nonspeech_recordings" if any("nonspeech_recordings" in e for e in table) else "nonspeech"
+    unit = "recordings" if key == "nonspeech_recordings" else "clips"
     width = 0.8 / max(1, len(models))
     y = np.arange(len(cures))
     for m, model in enumerate(models):
         entries = {e["cure"]: e for e in table if e["model"] == model}
-        rates = [entries.get(c, {}).get("nonspeech", {}) for c in cures]
+        rates = [entries.get(c, {}).get(key, {}) for c in cures]
         values = [r.get("rate", np.nan) for r in rates]
         errors = [
             [v - r.get("low", v) for v, r in zip(values, rates)],
@@ -273,7 +284,7 @@ def plot_rates(table: list[dict], axes=None):
         ax.set_yticks(y + width * (len(models) - 1) / 2, cures)
         ax.invert_yaxis()
     axes[1].set_yticklabels([])
-    axes[0].set(title="Sounds without speech: clips with any words", xlabel="clips with words (%, 95 % interval)")
+    axes[0].set(title=f"Sounds without speech: {unit} with any words", xlabel=f"{unit} with words (%, 95 % interval)")
     axes[1].set(title="Clean English speech: price in words", xlabel="mean WER (%)")
     axes[0].set_xlim(0, 100)
     axes[0].legend(loc="lower right")
@@ -339,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
     rows = benchmark(chosen, names, cures, jobs=args.jobs)
     write_csv(rows, COLUMNS, args.out / "hallucination.csv")
-    table = summarize(rows)
+    table = summarize(rows, {c.id: recording_of(c.source) for c in chosen})
     write_rates(table, args.out / "rates.csv")
     save_chart(table, args.out)
     print(format_summary(table))
