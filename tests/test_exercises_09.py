@@ -3,13 +3,10 @@ upside-down ratio, right totals by a wrong path) are rejected, and the right ans
 
 from __future__ import annotations
 
-import math
-
 from checker_output import accepts, said
 from whisper.audio import N_SAMPLES
 
 from course_utils.audio import SAMPLE_RATE
-from course_utils.batch.cost import break_even_hours
 from course_utils.exercises import nb09
 from course_utils.streams import STREAM_S, cut_points
 
@@ -33,14 +30,3 @@ def test_throughput(capsys):
     for wrong in [1 / 7.5, 156, 7, 8]:  # upside down (a real-time factor), a difference, rounded either way
         assert not accepts(capsys, nb09.check_throughput, wrong), wrong
     assert "Upside down" in said(capsys, nb09.check_throughput, 24 / 180)
-
-
-def test_break_even(capsys):
-    expected = break_even_hours(**nb09.RENTED)
-    assert math.isclose(expected, 1.2 * 0.5 / (0.36 - 1.2 / 40))  # start-up cost over the saving per audio hour
-    assert "Set hours" in said(capsys, nb09.check_break_even, None)
-    assert accepts(capsys, nb09.check_break_even, round(expected, 3))
-    for wrong in [1.2 * 0.5 / 0.36, 1 / expected, 0.5, expected + 1]:  # machine free after start-up, upside down
-        assert not accepts(capsys, nb09.check_break_even, wrong), wrong
-    assert "Upside down" in said(capsys, nb09.check_break_even, 1 / expected)
-    assert "subtract" in said(capsys, nb09.check_break_even, 1.2 * 0.5 / 0.36)

@@ -1,5 +1,5 @@
 """Checks for the exercises of notebooks/09_batch_transcription.ipynb. Expected answers come from the course's own
-stream cutter (course_utils.streams) and cost calculator (course_utils.batch.cost)."""
+stream cutter (course_utils.streams); throughput is audio seconds over wall seconds."""
 
 from __future__ import annotations
 
@@ -9,16 +9,13 @@ import numpy as np
 from whisper.audio import N_SAMPLES
 
 from ..audio import SAMPLE_RATE, load_audio
-from ..batch.cost import break_even_hours
 from ..data import clip
 from ..streams import STREAM_S, cut_points
-from .feedback import correct, not_yet
-from .nb06 import _number  # a numeric answer, or its first hints
+from .feedback import correct, not_yet, number_answer
 
 LECTURE_CLIP = "long_speech"  # exercise 1: a lecture made of this clip ...
 LECTURE_REPEATS = 20  # ... this many times over, one stretch of speech
 MEASURED = {"audio_s": 180.0, "wall_s": 24.0}  # exercise 2: a run of the batch job
-RENTED = {"throughput": 40.0, "price_per_hour": 1.2, "price_per_minute": 0.006, "setup_hours": 0.5}  # exercise 3
 
 
 def lecture() -> np.ndarray:
@@ -31,7 +28,7 @@ def check_streams(answer) -> None:
     audio = lecture()
     expected = len(cut_points(audio, STREAM_S * SAMPLE_RATE))
     duration_s = len(audio) / SAMPLE_RATE
-    value = _number(answer, "streams_in_lecture", "a whole number of streams")
+    value = number_answer(answer, "streams_in_lecture", "a whole number of streams")
     if value is None:
         return
     if value == expected:
@@ -48,7 +45,7 @@ def check_streams(answer) -> None:
 def check_throughput(answer) -> None:
     """Exercise 2: the throughput of MEASURED, in audio seconds per wall second."""
     expected = MEASURED["audio_s"] / MEASURED["wall_s"]
-    value = _number(answer, "throughput", "a number of audio seconds per wall second")
+    value = number_answer(answer, "throughput", "a number of audio seconds per wall second")
     if value is None:
         return
     if math.isclose(value, expected, rel_tol=1e-3):
@@ -58,19 +55,3 @@ def check_throughput(answer) -> None:
     if math.isclose(value, MEASURED["audio_s"] - MEASURED["wall_s"], rel_tol=1e-3):
         return not_yet("Throughput is a ratio: divide, don't subtract.")
     not_yet("Divide the seconds of audio transcribed by the wall seconds it took.")
-
-
-def check_break_even(answer) -> None:
-    """Exercise 3: above how many hours of audio is the machine of RENTED cheaper than the API?"""
-    expected = break_even_hours(**RENTED)
-    value = _number(answer, "hours", "a number of hours of audio")
-    if value is None:
-        return
-    if math.isclose(value, expected, rel_tol=1e-3):
-        return correct(f"Above {expected:.2f} h of audio the rented machine is cheaper: its start-up is paid once.")
-    free_machine = RENTED["price_per_hour"] * RENTED["setup_hours"] / (60 * RENTED["price_per_minute"])
-    if math.isclose(value, free_machine, rel_tol=1e-3):
-        return not_yet("After start-up the machine still costs its price for every hour it decodes: subtract that.")
-    if math.isclose(value, 1 / expected, rel_tol=1e-3):
-        return not_yet("Upside down: the start-up cost goes above the line, the saving per audio hour below it.")
-    not_yet("Write both costs as a function of the hours of audio and find where they are equal.")
