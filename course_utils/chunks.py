@@ -2,7 +2,7 @@
 
 A browser records at its own rate (often 44100 or 48000 Hz) and sends chunks of about 0.25 s, each with a sequence
 number: the recorder widget of notebooks/01_record_audio.ipynb and the captions server's speaker page
-(notebooks/10_live_captions.ipynb) both use :class:`ChunkAssembler`.
+(notebooks/11_live_captions.ipynb) both use :class:`ChunkAssembler`.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ def enable_widgets() -> None:
 
 
 def show_served_page(port: int, path: str = "/", height: int = 300, width: int | str = "100%") -> None:
-    """Show the page that a server in this kernel serves on ``port`` (notebooks/10): inside the notebook, in a frame
+    """Show the page that a server in this kernel serves on ``port`` (notebooks/11): inside the notebook, in a frame
     ``width`` (pixels, or "100%") by ``height`` pixels, and as a link that opens it in a new tab. On Colab the
     kernel's ports are reached through Colab's proxy (``google.colab.output``); elsewhere the page is at
     http://127.0.0.1:PORT."""
@@ -70,7 +70,7 @@ def proxy_url(port: int) -> str | None:
 
 def proxy_origin_and_host(port: int) -> tuple[str, str] | None:
     """The Origin that pages served through Colab's proxy for ``port`` send ("https://name"), and the host name
-    ("name") a server must accept from them (notebooks/10 gives both to the captions server); None outside Colab."""
+    ("name") a server must accept from them (notebooks/11 gives both to the captions server); None outside Colab."""
     url = proxy_url(port)
     if url is None:
         return None

@@ -1,4 +1,4 @@
-"""The captions server (course_utils/captions, notebook 10) on loopback with real models and real sockets, tried as
+"""The captions server (course_utils/captions, notebook 11) on loopback with real models and real sockets, tried as
 an attacker would: bad input closes only its own connection with a reason and one log line, a foreign Origin or
 Host is refused, a token guards every route and is never logged, a silent speaker loses its slot, a stalled viewer
 holds no backlog; 50 viewers all get the final text of a file played in real time, with no audio dropped; every

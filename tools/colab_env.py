@@ -37,7 +37,7 @@ COLAB_CHECKS = [
     "notebooks/01_record_audio.ipynb",  # the recorder widget
     "notebooks/05_live_transcription.ipynb",  # the live demo's widget, threads while a cell runs
     "notebooks/06_threads_asyncio_processes.ipynb",  # asyncio inside the kernel's own event loop
-    "notebooks/10_live_captions.ipynb",  # a server in the background of the kernel
+    "notebooks/11_live_captions.ipynb",  # a server in the background of the kernel
     "tests/test_audio.py",
     "tests/test_spectrogram.py",
     "tests/test_wer.py",

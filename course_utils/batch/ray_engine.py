@@ -1,6 +1,6 @@
 """The same batch job on Ray Data: recordings handed to a pool of actors that each run the kit's one pipeline.
 
-Taught in notebooks/09_batch_transcription.ipynb. The recordings become a Dataset; ``map_batches`` hands
+Taught in notebooks/10_scale_out_and_cost.ipynb. The recordings become a Dataset; ``map_batches`` hands
 ``RECORDINGS_PER_CALL`` of them at a time to a pool of :class:`RecordingTranscriber` actors, each of which loads the
 model once and transcribes them exactly as ``transcribe-batch --engine local`` does (speech found, windows decoded
 ``batch_size`` at a time); the driver (this process) yields each recording's Outcome, which transcribe-batch writes.

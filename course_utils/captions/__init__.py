@@ -1,6 +1,6 @@
 """Live captions for a meeting: Whisper listens, and every browser page that is open shows the captions.
 
-Taught in notebooks/10_live_captions.ipynb; ``python -m course_utils captions`` runs it (``cli``). The server
+Taught in notebooks/11_live_captions.ipynb; ``python -m course_utils captions`` runs it (``cli``). The server
 (``server``: Starlette on uvicorn) pushes the captions to every viewer over a WebSocket, with ``/captions.json`` for
 pages that poll; the listening (``listen``) is the kit's live pipeline (notebook 05), transcribing or translating to
 English, in its own thread. Pages (``pages/``): the captions, an overlay for video, and the speaker's microphone.

@@ -1,4 +1,4 @@
-"""python -m course_utils captions: live captions in the browser, pushed to every open page (notebooks/10).
+"""python -m course_utils captions: live captions in the browser, pushed to every open page (notebooks/11).
 
 Whisper listens to the speaker page's microphone (open /speaker, click Record), or with --audio to a file played
 in real time, and every open captions page shows what it heard: committed words black, tentative words grey.

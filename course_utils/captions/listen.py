@@ -1,7 +1,7 @@
 """What the captions server listens to: takes of live audio (a file played in real time, or the speaker page's
 microphone), each transcribed or translated by the kit's live pipeline (notebook 05) in its own thread.
 
-Taught in notebooks/10_live_captions.ipynb. A *take* is one stretch of audio: the whole ``--audio`` file, or the
+Taught in notebooks/11_live_captions.ipynb. A *take* is one stretch of audio: the whole ``--audio`` file, or the
 speaker page from Record to Stop. The committed text of earlier takes is kept, so the captions read on.
 """
 

@@ -1,7 +1,7 @@
 """The captions server: Whisper listens (a file played in real time, or the speaker page's microphone) and every
 open page shows the captions as they change, pushed over a WebSocket; ``GET /captions.json`` for pollers.
 
-Taught in notebooks/10_live_captions.ipynb. Starlette (routes, WebSockets) on uvicorn (the ASGI server), one asyncio
+Taught in notebooks/11_live_captions.ipynb. Starlette (routes, WebSockets) on uvicorn (the ASGI server), one asyncio
 event loop in one thread; Whisper runs in the live pipeline's own thread (:class:`~.listen.Listener`), and what
 blocks (starting and ending a take) runs in a small thread pool through ``run_in_executor``, so the loop keeps
 answering.

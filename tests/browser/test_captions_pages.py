@@ -1,4 +1,4 @@
-"""The captions server (notebook 10) in Chromium, as a classroom uses it: over https (a self-signed certificate made
+"""The captions server (notebook 11) in Chromium, as a classroom uses it: over https (a self-signed certificate made
 as the README says) at a name that is not localhost (Chromium maps classroom.test to 127.0.0.1), so that only https
 makes the speaker page a secure context; with a token, given once in the address and then kept in a cookie. A fake
 microphone plays a Spanish clip into the speaker page, which streams it with the kit's recorder; two captions pages
