@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 import course_utils as cu
-from course_utils.batch import cli
+from course_utils.batch import cli, ray_engine
 from course_utils.batch.local import transcribe_files
 from course_utils.batch.ray_engine import OBJECT_STORE_BYTES
 
@@ -90,6 +90,7 @@ def test_a_worker_killed_mid_run_is_survived_and_every_file_done_once(two_nodes,
         write(folder, name, result)
 
     monkeypatch.setattr(cli, "write_result", counting_write)
+    monkeypatch.setattr(ray_engine, "RECORDINGS_PER_CALL", 1)  # a file written after each call: one to kill between
     killed = {}
 
     def kill_a_decoder_once_a_file_is_done():
