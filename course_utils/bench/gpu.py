@@ -1,5 +1,6 @@
-"""python -m course_utils bench-gpu: the course on an NVIDIA GPU, device and fp16 chosen by themselves, Whisper's
-work timed beside the CPU's.
+"""python -m course_utils bench-gpu: Whisper's work timed on an NVIDIA GPU beside the CPU, every result checked.
+
+The GPU and half precision are chosen by themselves (cu.load_model, cu.use_fp16).
 
     python -m course_utils bench-gpu --out results/gpu/gpu_check.txt  (or: python tools/gpu_check.py --out ...)
 
