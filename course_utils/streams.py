@@ -28,6 +28,7 @@ from .segments import TEMPERATURES, decoding_options, is_silent, needs_fallback,
 STREAM_S = 600  # seconds: longer speech is cut at a pause into streams of at most this (memory, and batching)
 SEARCH_S = 5.0  # seconds at the end of a full window searched for the quietest point to cut at
 FRAME_S = 0.02  # seconds: the loudness of a frame this long decides where to cut
+SAMPLING_SEED = 0  # each window sampled at a temperature above 0 starts from this seed: the same audio, the same text
 
 
 def cut_points(audio: np.ndarray, longest: int = N_SAMPLES) -> list[int]:
@@ -96,15 +97,27 @@ def decode_with_fallback(
     for temperature in TEMPERATURES:
         options = decoding_options(model, language, temperature, task)
         batch = mels[todo].to(model.device, torch.float16 if options.fp16 else torch.float32)
-        with torch.no_grad():  # whisper.decode samples BEST_OF candidates of one window only: a batch of one
-            groups = [batch] if temperature == 0 else batch.split(1)
-            decoded = [r for group in groups for r in whisper.decode(model, group, options)]
+        with torch.no_grad():
+            if temperature == 0:
+                decoded = whisper.decode(model, batch, options)
+            else:  # whisper.decode samples BEST_OF candidates of one window only: a batch of one
+                decoded = [sample(model, window, options) for window in batch.split(1)]
         for i, result in zip(todo, decoded):
             results[i] = result
         todo = [i for i, result in zip(todo, decoded) if needs_fallback(result)]
         if not todo:
             break
     return results
+
+
+def sample(model: whisper.Whisper, window: torch.Tensor, options: whisper.DecodingOptions) -> whisper.DecodingResult:
+    """Decode one window (1, n_mels, 3000) at a temperature above 0, the random numbers seeded with
+    ``SAMPLING_SEED`` (and the caller's random state given back after), so that a window's text does not depend on
+    what was decoded before it."""
+    devices = [window.device] if window.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(SAMPLING_SEED)
+        return whisper.decode(model, window, options)[0]
 
 
 def step(model: whisper.Whisper, streams: list[Stream], task: str = "transcribe") -> None:

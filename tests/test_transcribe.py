@@ -251,3 +251,20 @@ def test_the_real_tiny_en_writes_you_on_silence_only_with_whisper_defaults(tiny_
     silence = cu.load_audio(DATA_DIR / "nonspeech" / "silence_30s.flac")
     assert cu.transcribe(tiny_en, silence, plain=True, temperature=0)["text"].strip().lower() == "you"
     assert cu.transcribe(tiny_en, silence, temperature=0)["text"] == ""
+
+
+def test_a_sampled_window_gives_the_same_text_whatever_was_drawn_before_and_leaves_the_random_state(tiny_en):
+    from course_utils.segments import decoding_options, log_mel_window
+    from course_utils.streams import sample
+
+    audio = torch.from_numpy(cu.load_audio(cu.clip("song_daisy").path))
+    window = log_mel_window(audio, tiny_en.dims.n_mels)[None]
+    options = decoding_options(tiny_en, "en", 1.0)
+    torch.manual_seed(1)
+    expected = torch.rand(3)
+    torch.manual_seed(1)
+    first = sample(tiny_en, window, options)
+    assert torch.equal(torch.rand(3), expected)  # the caller's random numbers go on as if nothing was drawn
+    torch.manual_seed(2)
+    torch.rand(5)
+    assert sample(tiny_en, window, options).tokens == first.tokens

@@ -2,6 +2,7 @@
 
     python tools/colab_env.py              create .venv-colab (once), then run COLAB_CHECKS in it
     python tools/colab_env.py ARGS...      with pytest arguments, e.g. -x, or notebooks/01_record_audio.ipynb
+    python tools/colab_env.py --build      create .venv-colab only (CI builds it while the main tests run)
 
 Colab keeps its own, older kernel and widgets (requirements-colab.txt rightly leaves them alone), so a call that
 exists only in newer versions, or a cell that waits for widget messages while it runs, breaks there first. This
@@ -81,6 +82,8 @@ def build() -> None:
 def main() -> int:
     build()
     args = sys.argv[1:]
+    if args == ["--build"]:
+        return 0
     if not any((ROOT / arg.split("::")[0]).exists() for arg in args if not arg.startswith("-")):
         args += COLAB_CHECKS
     return run(PYTHON, "-m", "pytest", *args)
