@@ -336,8 +336,11 @@ def scored_error(reference: list[Turn], hypothesis: list[Turn], collar_s: float 
     reference boundary not scored (pyannote's ``collar`` is the total width: 2 x ``collar_s``)."""
     from pyannote.metrics.diarization import DiarizationErrorRate
 
+    from pyannote.core import Segment, Timeline
+
     metric = DiarizationErrorRate(collar=2 * collar_s, skip_overlap=False)
-    parts = metric(_annotation(reference), _annotation(hypothesis), detailed=True)
+    scored = Timeline([Segment(0.0, max(t.end for t in reference + hypothesis))])  # the whole recording
+    parts = metric(_annotation(reference), _annotation(hypothesis), uem=scored, detailed=True)
     return parts["missed detection"] + parts["false alarm"] + parts["confusion"], parts["total"]
 
 
