@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Rebuild the voices that notebook 12 tells apart: short prompts of 8 distinct real speakers, plus JFK.
 
-    python data/build_voices.py          # write data/voices/*.flac, voices.csv, voices_segments.csv
+    python data/build_voices.py          # write data/voices/*.ogg, voices.csv, voices_segments.csv
     python data/build_voices.py --check  # rebuild into a temp dir and compare with the committed files
 
 Each voice recording is split in two: ``dev`` (what the clustering threshold is chosen on) and ``heldout`` (never
@@ -32,12 +32,15 @@ from build_clips import (
     _deb,
     fetch,
     load,
+    peak_normalise,
     prompt_transcripts,
     to_16k,
-    write_flac,
 )
 
 DATA_DIR = Path(__file__).resolve().parent
+STORED_RATE_HZ = (
+    8_000  # every voice is stored at telephone rate: the Asterisk prompts' own (no band tells voices apart)
+)
 PROMPT_GAP_S = 0.3  # digital silence between two prompts of one split
 PROMPT_S = (2.0, 7.0)  # seconds: a prompt shorter or longer than this (after trimming) is not used
 TRIM_DB = 40.0  # dB below the prompt's peak: quieter 10 ms frames at either end are trimmed away
@@ -73,21 +76,21 @@ class Voice:
 
 VOICES = [
     Voice("allison_en", "allison", "en", PROMPT_AUDIO["en"], f"{SOUNDS}/en_US_f_Allison", ".wav", "CC-BY-SA-3.0",
-          "Allison Smith, Asterisk core sounds (US English)", (20.0, 12.0), "en"),
+          "Allison Smith, Asterisk core sounds (US English)", (20.0, 10.0), "en"),
     Voice("allison_es", "allison", "es", PROMPT_AUDIO["es"], f"{SOUNDS}/es_MX_f_Allison", ".wav", "CC-BY-SA-3.0",
           "Allison Smith, Asterisk core sounds (Mexican Spanish): the same person as allison_en", (10.0, 8.0), "es"),
     Voice("june_fr", "june", "fr", PROMPT_AUDIO["fr"], f"{SOUNDS}/fr_CA_f_June", ".wav", "CC-BY-SA-3.0",
-          "June Wallack, Asterisk core sounds (Canadian French)", (20.0, 12.0), "fr"),
+          "June Wallack, Asterisk core sounds (Canadian French)", (20.0, 10.0), "fr"),
     Voice("armelle_fr", "armelle", "fr", FR_ARMELLE, f"{SOUNDS}/fr", ".gsm", "BSD-style (see data/README.md)",
-          "Armelle Desjardins, French prompts (copyright 2006 Michel Gutierrez)", (20.0, 12.0)),
+          "Armelle Desjardins, French prompts (copyright 2006 Michel Gutierrez)", (20.0, 10.0)),
     Voice("carlo_it", "carlo", "it", PROMPT_AUDIO["it"], f"{SOUNDS}/it_IT_m_Carlo", ".wav", "CC-BY-3.0",
-          "Carlo Flora, Asterisk core sounds (Italian)", (20.0, 12.0), "it"),
+          "Carlo Flora, Asterisk core sounds (Italian)", (20.0, 10.0), "it"),
     Voice("paola_it", "paola", "it", IT_MENARDI, f"{SOUNDS}/it_IT_f_Menardi", ".wav", "CC-BY-SA-3.0",
-          "Paola Dal Zot, Italian prompts by Marco Menardi (www.voip.ammdomus.it)", (20.0, 12.0)),
+          "Paola Dal Zot, Italian prompts by Marco Menardi (www.voip.ammdomus.it)", (20.0, 10.0)),
     Voice("july_es", "july", "es", ES_CO, f"{SOUNDS}/es", ".gsm", "GPL-2",
-          "July E. Jiménez, Colombian Spanish prompts (Avatar Ltda.)", (20.0, 12.0)),
+          "July E. Jiménez, Colombian Spanish prompts (Avatar Ltda.)", (20.0, 10.0)),
     Voice("ivrvoice_ru", "ivrvoice", "ru", PROMPT_AUDIO["ru"], f"{SOUNDS}/ru_RU_f_IvrvoiceRU", ".wav", "CC-BY-3.0",
-          "the ivrvoice.ru voice, Asterisk core sounds (Russian)", (20.0, 12.0), "ru"),
+          "the ivrvoice.ru voice, Asterisk core sounds (Russian)", (20.0, 10.0), "ru"),
 ]  # fmt: skip
 LIBRIVOX = {"dev": ["0870", "0880", "0890"], "heldout": ["0920", "0930"]}  # sense_and_sensibility_01_austen_64kb-N
 COLUMNS = ["id", "file", "language", "kind", "duration", "transcript", "licence", "source", "speaker", "split"]
@@ -150,7 +153,7 @@ def rows() -> list[tuple[list[str], np.ndarray, list[tuple[str, float, float]]]]
         audio = np.concatenate(audio[:-1])
         texts = [text for _, _, text in pieces]
         transcript = " ".join(texts) if all(texts) else ""  # blank where the package ships no transcript list
-        row = [f"{vid}_{split}", f"voices/{vid}_{split}.flac", language, "voice", f"{len(audio) / SAMPLE_RATE_HZ:.2f}"]
+        row = [f"{vid}_{split}", f"voices/{vid}_{split}.ogg", language, "voice", f"{len(audio) / SAMPLE_RATE_HZ:.2f}"]
         out.append((row + [transcript, licence, source, speaker, split], audio, segments))
 
     for voice in VOICES:
@@ -184,9 +187,19 @@ def write(folder: Path) -> None:
         writer.writerow(COLUMNS)
         segment_writer.writerow(["id", "prompt", "start_s", "end_s"])
         for row, audio, segments in rows():
-            write_flac(audio, folder / row[1])
+            sf.write(folder / row[1], peak_normalise(audio), SAMPLE_RATE_HZ, format="OGG", subtype="OPUS")
             writer.writerow(row)
             segment_writer.writerows([row[0], name, f"{a:.4f}", f"{b:.4f}"] for name, a, b in segments)
+
+
+def same(built: Path, committed: Path) -> bool:
+    """Whether two outputs match: CSVs byte for byte, Ogg files by their decoded samples (an Ogg stream has a
+    random serial number, so its bytes differ from run to run)."""
+    if not committed.is_file():
+        return False
+    if built.suffix != ".ogg":
+        return filecmp.cmp(built, committed, shallow=False)
+    return np.array_equal(sf.read(built, dtype="int16")[0], sf.read(committed, dtype="int16")[0])
 
 
 def main() -> int:
@@ -200,11 +213,7 @@ def main() -> int:
         names = ["voices.csv", "voices_segments.csv"] + [
             f"voices/{p.name}" for p in sorted((Path(tmp) / "voices").iterdir())
         ]
-        differ = [
-            n
-            for n in names
-            if not (DATA_DIR / n).is_file() or not filecmp.cmp(Path(tmp) / n, DATA_DIR / n, shallow=False)
-        ]
+        differ = [n for n in names if not same(Path(tmp) / n, DATA_DIR / n)]
     print("\n".join(f"differs: {n}" for n in differ) or "every file matches")
     return 1 if differ else 0
 
