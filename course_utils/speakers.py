@@ -330,13 +330,32 @@ def _annotation(turns: list[Turn]):
     return annotation
 
 
+def pair_scores(prints: np.ndarray, speakers: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Cosine similarity of every pair of ``prints`` (one row per stretch of speech, of whoever ``speakers`` names):
+    (the pairs of one speaker, the pairs of two)."""
+    unit = prints / np.linalg.norm(prints, axis=1, keepdims=True)
+    similarity = unit @ unit.T
+    upper = np.triu_indices(len(prints), k=1)
+    same = np.array([speakers[i] == speakers[j] for i, j in zip(*upper)])
+    return similarity[upper][same], similarity[upper][~same]
+
+
+def equal_error_rate(same: np.ndarray, different: np.ndarray) -> tuple[float, float]:
+    """(EER, threshold): at the similarity threshold where the share of one-speaker pairs below it (missed) is
+    closest to the share of two-speaker pairs at or above it (falsely accepted), the mean of the two shares."""
+    thresholds = np.sort(np.concatenate([same, different]))
+    missed = np.array([np.mean(same < t) for t in thresholds])
+    accepted = np.array([np.mean(different >= t) for t in thresholds])
+    best = int(np.argmin(np.abs(missed - accepted)))
+    return float((missed[best] + accepted[best]) / 2), float(thresholds[best])
+
+
 def scored_error(reference: list[Turn], hypothesis: list[Turn], collar_s: float = COLLAR_S) -> tuple[float, float]:
     """(seconds of missed speech + false alarm + speaker confusion, seconds of reference speech scored) by
     pyannote.metrics, speakers mapped one to one for the least error, ``collar_s`` seconds on each side of every
     reference boundary not scored (pyannote's ``collar`` is the total width: 2 x ``collar_s``)."""
-    from pyannote.metrics.diarization import DiarizationErrorRate
-
     from pyannote.core import Segment, Timeline
+    from pyannote.metrics.diarization import DiarizationErrorRate
 
     metric = DiarizationErrorRate(collar=2 * collar_s, skip_overlap=False)
     scored = Timeline([Segment(0.0, max(t.end for t in reference + hypothesis))])  # the whole recording
