@@ -101,6 +101,8 @@ def test_who_spoke_tells_two_english_voices_apart(english_pair):
     audio, reference = english_pair
     for given in (2, None):
         assert sp.diarization_error_rate(reference, sp.who_spoke(audio, num_speakers=given)) < 0.05
+    alone = cu.load_audio(cu.read_manifest(VOICES_MANIFEST)[0].path)  # allison_en_dev: one voice, 21 s
+    assert {t.speaker for t in sp.who_spoke(alone)} == {"Speaker 1"}
     with pytest.raises(ValueError, match="num_speakers=0"):
         sp.who_spoke(audio, num_speakers=0)
 
