@@ -30,6 +30,7 @@ COMMANDS = ("lab", "test", "setup")
 PYTHONS = ((3, 10), (3, 13))  # the oldest and newest Python versions the course supports
 TORCH = "torch==2.13.0"
 WHISPER = "openai-whisper==20250625"
+RESEMBLYZER = "resemblyzer==0.1.4"  # notebook 12's speaker encoder; without its deps: they pin an old webrtcvad source
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"  # PyTorch's documented index of CPU-only builds
 PROBE_TIMEOUT_S = 3
 STAMP = "whisper-lab-installed.txt"  # in the environment: what kit.py installed there, so that it need not again
@@ -96,7 +97,7 @@ def requirement_files(dev: bool) -> list[str]:
 def wanted(dev: bool) -> set[str]:
     """What setup installs, as the stamp's lines: the pins above and the sha256 of each requirements file."""
     files = {name: hashlib.sha256((ROOT / name).read_bytes()).hexdigest() for name in requirement_files(dev)}
-    return {TORCH, WHISPER} | {f"{name} {digest}" for name, digest in files.items()}
+    return {TORCH, WHISPER, RESEMBLYZER} | {f"{name} {digest}" for name, digest in files.items()}
 
 
 def stamp_path() -> Path:
@@ -139,6 +140,7 @@ def setup(dev: bool, again: bool) -> None:
         )
     pip(*[arg for name in requirement_files(dev) for arg in ("-r", str(ROOT / name))])  # only what is missing
     pip("--no-deps", WHISPER)  # last: its other dependencies are in requirements.txt; triton is for GPUs only
+    pip("--no-deps", RESEMBLYZER)  # its dependencies are in requirements.txt, webrtcvad as the webrtcvad-wheels wheel
     stamp_path().write_text("".join(f"{line}\n" for line in sorted(needed)))
 
 

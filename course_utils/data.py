@@ -16,15 +16,18 @@ from .audio import load_audio
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 MANIFEST = DATA_DIR / "clips.csv"
 NONSPEECH_MANIFEST = DATA_DIR / "nonspeech.csv"  # sounds in which nobody speaks, and speech followed by them
+VOICES_MANIFEST = DATA_DIR / "voices.csv"  # recordings of distinct speakers (notebooks/12_who_spoke.ipynb)
 SPEECH_KINDS = ("speech", "sung", "mix")  # mix: sung vocals over instrumental music
 NONSPEECH_KINDS = ("silence", "noise", "applause", "music")  # nothing is said: the transcript is blank
 # speech followed by one of those, or with a long pause inside (notebooks/08_hallucinations.ipynb)
 SPEECH_THEN_KINDS = ("speech+silence", "speech+applause", "speech+music", "speech+gap")
-KINDS = SPEECH_KINDS + NONSPEECH_KINDS + SPEECH_THEN_KINDS
+# speech kept for who is speaking (data/voices.csv): its transcript is blank where its package ships none
+VOICE_KINDS = ("voice",)
+KINDS = SPEECH_KINDS + NONSPEECH_KINDS + SPEECH_THEN_KINDS + VOICE_KINDS
 
 
 REQUIRED_COLUMNS = ("id", "file", "language", "transcript")  # a manifest's other columns may be blank or absent
-OPTIONAL_COLUMNS = ("kind", "duration", "licence", "source", "music_to_voice_db")
+OPTIONAL_COLUMNS = ("kind", "duration", "licence", "source", "music_to_voice_db", "speaker", "split")
 DEFAULT_KIND = "speech"  # for a row whose kind is blank and whose transcript is not ("silence" where it is)
 
 
@@ -41,6 +44,8 @@ class Clip:
     licence: str
     source: str
     music_to_voice_db: float | None  # mixes only: music level over voice level, in dB
+    speaker: str = ""  # voices only: who speaks (two recordings of one person share it)
+    split: str = ""  # voices only: "dev" (what thresholds are chosen on) or "heldout" (never used to choose)
 
     @property
     def has_speech(self) -> bool:
@@ -86,7 +91,11 @@ def read_manifest(manifest: str | os.PathLike = MANIFEST, problems: list[str] | 
 def _clip_of(row: dict[str, str], folder: Path) -> Clip:
     """The clip of one manifest row (cells stripped, absent columns missing); ValueError saying what is wrong."""
     kind = row.get("kind") or (DEFAULT_KIND if row.get("transcript") else "silence")
-    blank = [c for c in REQUIRED_COLUMNS if not row.get(c) and not (c == "transcript" and kind in NONSPEECH_KINDS)]
+    blank = [
+        c
+        for c in REQUIRED_COLUMNS
+        if not row.get(c) and not (c == "transcript" and kind in NONSPEECH_KINDS + VOICE_KINDS)
+    ]
     if blank:
         raise ValueError(f"{', '.join(blank)} left blank")
     path = (folder / row["file"]).resolve()
@@ -105,6 +114,8 @@ def _clip_of(row: dict[str, str], folder: Path) -> Clip:
         licence=row.get("licence", ""),
         source=row.get("source", ""),
         music_to_voice_db=_number(row, "music_to_voice_db"),
+        speaker=row.get("speaker", ""),
+        split=row.get("split", ""),
     )
 
 

@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "course_utils"
 # The core, each module above the ones it may import; then the layers, each above the ones it may import.
 CORE = ("formats", "convert", "models", "audio", "chunks", "data", "commands", "speech", "segments", "streams")
 CORE += ("transcribe",)
-TEACHING = ("spectrogram", "decoding", "wer", "alignment", "hallucination", "colab", "recorder")
+TEACHING = ("spectrogram", "decoding", "wer", "alignment", "hallucination", "colab", "recorder", "speakers")
 APPLICATIONS = ("live", "captions", "batch")
 ABOVE = ("bench", "exercises", "doctor", "__main__")  # benchmarks, notebook checkers and the command line
 

@@ -60,7 +60,7 @@ def check(*command: str | Path) -> None:
 
 
 def requirements_digest() -> str:
-    pins = "".join((ROOT / r).read_text() for r in REQUIREMENTS) + kit.TORCH + kit.WHISPER
+    pins = "".join((ROOT / r).read_text() for r in REQUIREMENTS) + kit.TORCH + kit.WHISPER + kit.RESEMBLYZER
     return hashlib.sha256(pins.encode()).hexdigest()
 
 
@@ -74,7 +74,11 @@ def build() -> None:
     venv.create(VENV, with_pip=True, clear=True)
     # kit.py's own steps, run by the new environment's Python: the course importable from this checkout, torch
     # (a CPU build without an NVIDIA GPU), openai-whisper without its dependencies (they are in the list).
-    check(PYTHON, "-c", "import kit; kit.link_course(); kit.install_torch(); kit.pip('--no-deps', kit.WHISPER)")
+    check(
+        PYTHON,
+        "-c",
+        "import kit; kit.link_course(); kit.install_torch(); kit.pip('--no-deps', kit.WHISPER, kit.RESEMBLYZER)",
+    )
     check(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", *[a for r in REQUIREMENTS for a in ("-r", r)])
     STAMP.write_text(digest)
 

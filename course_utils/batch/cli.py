@@ -10,7 +10,8 @@ and language: a killed run loses no finished file, and a changed --model does th
 recording under a name already in DIR is written beside it as NAME~HASH, never over it (the summary and
 DIR/errors.csv say which name was reused). A bad input (not audio, empty, unreadable) or an output that cannot be
 written is named in one line and listed in DIR/errors.csv, the others are still transcribed, and the exit status
-is 1. --engine ray runs the same work as a Ray Data pipeline, on a local Ray instance or on the cluster at
+is 1. --speakers adds who spoke (notebooks/12_who_spoke.ipynb): each segment of the JSON gets its ``speaker``
+("Speaker 1", ...), the JSON the ``speakers`` turns, and each SRT cue starts with "[Speaker 1]". --engine ray runs the same work as a Ray Data pipeline, on a local Ray instance or on the cluster at
 --address. Decoding follows Whisper's own loop, 30 s windows of speech decoded --batch-size at a time
 (notebooks/09_batch_transcription.ipynb).
 """
@@ -93,11 +94,14 @@ def transcribe_batch(
     language: str | None = None,
     address: str | None = None,
     progress: bool = True,
+    speakers: bool = False,
+    num_speakers: int | None = None,
 ) -> dict:
     """Transcribe the jobs not done in ``out`` yet (:func:`course_utils.batch.outputs.place`: by content, model and
     language); write each result as it comes. Returns the summary: files_ok, files_failed, files_skipped,
     names_reused ({name taken by a different recording: the name written instead}), audio_s (seconds transcribed),
-    wall_s, model, english_only.
+    wall_s, model, english_only. ``speakers``: label each segment with who spoke (``num_speakers`` of them, or as
+    many as :func:`course_utils.speakers.who_spoke` finds).
 
     The progress bar counts seconds of audio done of the total (the files' durations, read from their headers
     before decoding), with an estimate of the time left from the average speed so far, which settles once the
@@ -106,7 +110,8 @@ def transcribe_batch(
     started = time.perf_counter()
     check_out(out)  # before any model loads
     start_run(out)
-    sources = {job.name: source_of(job.path, job.name, model, language) for job in jobs}
+    asked = (str(num_speakers) if num_speakers else "found") if speakers else None
+    sources = {job.name: source_of(job.path, job.name, model, language, speakers=asked) for job in jobs}
     placements = {job.name: place(out, job.name, sources[job.name]) for job in jobs}
     todo = [job for job in jobs if not placements[job.name].done]
     summary = {"files_ok": 0, "files_failed": 0, "files_skipped": len(jobs) - len(todo), "names_reused": {}}
@@ -126,7 +131,8 @@ def transcribe_batch(
     )
     with bar:
         for outcome in outcomes(todo, engine, model, batch_size, language, address) if todo else ():
-            error = outcome.error or _write(out, placements[outcome.job.name].name, outcome, sources)
+            labels = (speakers, num_speakers)
+            error = outcome.error or _write(out, placements[outcome.job.name].name, outcome, sources, labels)
             if error:
                 bar.write(f"{PROG}: {outcome.job.path}: {error} (listed in {out / ERRORS_CSV})", sys.stderr)
                 add_error(out, outcome.job.path, error)
@@ -141,10 +147,18 @@ def transcribe_batch(
     return summary
 
 
-def _write(out: Path, name: str, outcome: Outcome, sources: dict[str, dict]) -> str:
-    """Write an outcome's outputs as ``name``; the one-line error if they could not be written, else ""."""
+def _write(out: Path, name: str, outcome: Outcome, sources: dict[str, dict], labels: tuple[bool, int | None]) -> str:
+    """Write an outcome's outputs as ``name`` (with speakers where ``labels`` asks: (speakers, num_speakers)); the
+    one-line error if they could not be written, else ""."""
+    result, srt = outcome.result, None
+    if labels[0]:
+        from ..speakers import label_words, speaker_srt, who_spoke
+
+        turns = who_spoke(outcome.job.path, num_speakers=labels[1])
+        result = label_words(result, turns) | {"speakers": [vars(t) for t in turns]}
+        srt = speaker_srt(result)
     try:
-        write_result(out, name, outcome.result, sources[outcome.job.name])
+        write_result(out, name, result, sources[outcome.job.name], srt)
     except OSError as error:
         return f"could not write {name}.json and {name}.srt: {error.strerror or error}"
     return ""
@@ -187,10 +201,16 @@ def main(argv: list[str] | None = None) -> int:
     add_language_option(parser)
     parser.add_argument("--engine", choices=ENGINES, default="local", help="local (default) or ray")
     parser.add_argument("--address", metavar="ADDR", help="a running Ray cluster (--engine ray; default: a local one)")
+    parser.add_argument("--speakers", action="store_true", help="label each segment with who spoke (notebook 12)")
+    parser.add_argument(
+        "--num-speakers", type=int, metavar="N", help="with --speakers: how many speak (default: found)"
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object, last")
     args = parser.parse_args(argv)
     if args.batch_size < 1:
         raise UsageError(f"--batch-size {args.batch_size}: give a whole number of windows, 1 or more, e.g. 8.")
+    if args.num_speakers is not None and (args.num_speakers < 1 or not args.speakers):
+        raise UsageError(f"--num-speakers {args.num_speakers}: give 1 or more, with --speakers.")
     if args.address and args.engine != "ray":
         raise UsageError("--address names a Ray cluster: add --engine ray, or leave --address out.")
     from ..models import check_models
@@ -200,6 +220,16 @@ def main(argv: list[str] | None = None) -> int:
     language = language_option(args.model, args.language)
     jobs = find_jobs(args.paths)
     out = Path(args.out)
-    summary = transcribe_batch(jobs, out, args.engine, args.model, args.batch_size, language, args.address)
+    summary = transcribe_batch(
+        jobs,
+        out,
+        args.engine,
+        args.model,
+        args.batch_size,
+        language,
+        args.address,
+        speakers=args.speakers,
+        num_speakers=args.num_speakers,
+    )
     print(json.dumps(summary, ensure_ascii=False) if args.json else summary_line(summary))
     return 1 if summary["files_failed"] else 0

@@ -73,16 +73,13 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def source_of(path: Path, name: str, model: str, language: str | None, plain: bool = False) -> dict:
+def source_of(
+    path: Path, name: str, model: str, language: str | None, plain: bool = False, speakers: str | None = None
+) -> dict:
     """What a recording's JSON records about how it was made: its input (``file``, ``name``, ``sha256``), the
-    ``model`` and the ``options`` that change the text."""
-    return {
-        "name": name,
-        "file": str(path),
-        "sha256": file_sha256(path),
-        "model": model,
-        "options": {"language": language, "plain": plain},
-    }
+    ``model`` and the ``options`` that change the text (``speakers``, only when asked for: "found" or how many)."""
+    options = {"language": language, "plain": plain} | ({"speakers": speakers} if speakers else {})
+    return {"name": name, "file": str(path), "sha256": file_sha256(path), "model": model, "options": options}
 
 
 def _recorded(out: Path, name: str) -> dict | None:
@@ -113,11 +110,11 @@ def place(out: Path, name: str, source: dict) -> Placement:
     return Placement(beside, _same_work(_recorded(out, beside), source), reused=own)
 
 
-def write_result(out: Path, name: str, result: dict, source: dict) -> None:
-    """Write a recording's result as ``NAME.srt`` then ``NAME.json`` (Whisper's result: text, segments with times,
-    language, duration; and its ``source``), each atomically."""
+def write_result(out: Path, name: str, result: dict, source: dict, srt: str | None = None) -> None:
+    """Write a recording's result as ``NAME.srt`` (``srt``, or Whisper's SRT of the result) then ``NAME.json``
+    (Whisper's result: text, segments with times, language, duration; and its ``source``), each atomically."""
     json_path, srt_path = output_paths(out, name)
-    write_atomic(srt_path, to_srt(result))
+    write_atomic(srt_path, to_srt(result) if srt is None else srt)
     write_atomic(json_path, json.dumps({**result, "source": source}, ensure_ascii=False, indent=1) + "\n")
 
 
