@@ -67,7 +67,7 @@ def copies(folder, n):
 def test_two_nodes_give_the_texts_of_the_local_engine(two_nodes, tiny_en, tmp_path):
     assert len([n for n in ray.nodes() if n["Alive"]]) == 2
     jobs = cli.find_jobs([cu.clip(c).path for c in CLIPS])
-    summary = cli.transcribe_batch(jobs, tmp_path, engine="ray", model=MODEL, batch_size=2, progress=False)
+    summary = cli.run_jobs(jobs, tmp_path, engine="ray", model=MODEL, batch_size=2, progress=False)
     assert (summary["files_ok"], summary["files_failed"]) == (len(CLIPS), 0)
     local = {o.job.name: o.result for o in transcribe_files(tiny_en, jobs, batch_size=2)}
     assert sorted(local) == sorted(job.name for job in jobs)
@@ -109,7 +109,7 @@ def test_a_worker_killed_mid_run_is_survived_and_every_file_done_once(two_nodes,
 
     killer = threading.Thread(target=kill_a_decoder_once_a_file_is_done, daemon=True)
     killer.start()
-    summary = cli.transcribe_batch(jobs, out, engine="ray", model=MODEL, batch_size=1, progress=False)
+    summary = cli.run_jobs(jobs, out, engine="ray", model=MODEL, batch_size=1, progress=False)
     killer.join(timeout=5)
     assert "pid" in killed, "no decoding worker was found to kill"
     assert killed["done_before"] < len(jobs), "the run ended before the worker was killed"

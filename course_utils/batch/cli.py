@@ -85,7 +85,7 @@ def speed_words(audio_s: float, wall_s: float) -> str:
     return f"{ratio:.1f} x faster than real time" if ratio >= 1 else f"{1 / ratio:.1f} x slower than real time"
 
 
-def transcribe_batch(
+def run_jobs(
     jobs: list[Job],
     out: Path,
     engine: str = "local",
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     language = language_option(args.model, args.language)
     jobs = find_jobs(args.paths)
     out = Path(args.out)
-    summary = transcribe_batch(
+    summary = run_jobs(
         jobs,
         out,
         args.engine,
