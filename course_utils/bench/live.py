@@ -272,7 +272,8 @@ def main(argv: list[str] | None = None) -> int:
         "--policy",
         default=DEFAULT_POLICY,
         choices=sorted(POLICIES),
-        help=f"commit policy (default {DEFAULT_POLICY}: LocalAgreement-2; segment: whole phrases)",
+        help=f"commit policy (default {DEFAULT_POLICY}; agreement: LocalAgreement-2; segment: whole phrases; "
+        "alignatt: stop where the decoder's attention reaches the end of the audio)",
     )
     parser.add_argument(
         "--trim",

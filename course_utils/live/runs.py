@@ -15,7 +15,8 @@ import numpy as np
 import whisper
 
 from ..audio import SAMPLE_RATE
-from .policies import DEFAULT_POLICY, CommitPolicy
+from .policies import CommitPolicy
+from .registry import DEFAULT_POLICY
 from .sources import CHUNK_S, STOP_TIMEOUT_S, QueueSource, SimulatedMicrophone
 from .transcriber import LiveTranscriber, Pass
 from .whisper_pass import warm_up

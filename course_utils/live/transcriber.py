@@ -20,7 +20,8 @@ from ..audio import SAMPLE_RATE
 from ..speech import VoiceDetector
 from .buffer import AudioBuffer
 from .gate import SpeechGate
-from .policies import DEFAULT_POLICY, CommitPolicy, Decision, make_policy
+from .policies import CommitPolicy, Decision, DecodingPolicy
+from .registry import DEFAULT_POLICY, make_policy
 from .sources import STOP_TIMEOUT_S, Source
 from .whisper_pass import transcribe_buffer, warm_up
 from .words import Word, join_words, segments_to_words
@@ -152,10 +153,16 @@ class LiveTranscriber:
         no_voice = self.voice is not None and not self.voice.heard_speech_since(self.buffer.start)
         if no_voice or self.gate.is_silent(audio):
             segments, compute_s = [], 0.0
+            decision = self.policy.decide(segments, start_s, end_s, final=final)
+        elif isinstance(self.policy, DecodingPolicy):  # AlignAtt: the policy decodes the buffer itself
+            heard, decision = self.policy.pass_over(
+                self.model, np.array(audio), start_s, end_s, prompt, final, self.language
+            )
+            segments, compute_s = [heard], time.monotonic() - started
         else:
             result = self._transcribe_fn(np.array(audio), prompt)
             segments, compute_s = segments_to_words(result, start_s, self.gate), time.monotonic() - started
-        decision = self.policy.decide(segments, start_s, end_s, final=final)
+            decision = self.policy.decide(segments, start_s, end_s, final=final)
         clock = self._clock()
         commit = tuple(replace(w, committed_at=clock) for w in decision.commit)
         with self._lock:

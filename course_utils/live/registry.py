@@ -1,0 +1,17 @@
+"""The commit policies by name, and the default: what ``bench-live --policy``, the live loop and the captions
+server choose from. Taught in notebooks/05_live_transcription.ipynb."""
+
+from __future__ import annotations
+
+from .alignatt import AlignAttPolicy
+from .policies import CommitPolicy, LocalAgreementPolicy, SegmentCommitPolicy
+
+POLICIES = {"segment": SegmentCommitPolicy, "agreement": LocalAgreementPolicy, "alignatt": AlignAttPolicy}
+DEFAULT_POLICY = "agreement"  # commits inside phrases: measured, the only one within 3 s of the speaker (notebook 05)
+
+
+def make_policy(name: str) -> CommitPolicy:
+    """A fresh commit policy by name: "agreement" (LocalAgreement-2, the default), "segment" or "alignatt"."""
+    if name not in POLICIES:
+        raise ValueError(f"Unknown commit policy {name!r}: use one of {', '.join(map(repr, POLICIES))}.")
+    return POLICIES[name]()
