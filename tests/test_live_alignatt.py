@@ -93,11 +93,11 @@ def test_committed_tokens_are_the_next_pass_prefix_and_are_never_decoded_again()
     assert [w.text for w in policy.committed] == [" ask", " not", " what", " your", " country"]
 
 
-def test_the_buffer_is_cut_at_a_committed_sentence_end_found_by_attention():
+def test_an_overlong_buffer_is_cut_at_a_committed_sentence_end_found_by_attention():
     decoder = ScriptedDecoder(
         result(steps(" Thank you. And so", [10, 40, 60, 100, 120]), steps(" my", [190])[0], frames=200)
     )
-    policy = live.AlignAttPolicy(decoder=decoder)
+    policy = live.AlignAttPolicy(max_buffer_s=3.0, decoder=decoder)
     _, decision = policy.pass_over(None, np.zeros(64_000, np.float32), 5.0, 9.0)
     assert [w.text for w in decision.commit] == [" Thank", " you.", " And", " so"]
     assert decision.trim_to_s == pytest.approx(5.0 + 100 * 0.02)  # where " And" begins: the end of " you."
@@ -122,3 +122,11 @@ def test_attention_decoder_on_jfk_stops_at_the_end_of_cut_audio_and_finishes_on_
     assert whole.ended and word_error_rate(cu.clip("jfk").transcript, text).wer < 0.1
     frames = [s.frame for s in whole.safe]
     assert frames[-1] > frames[0] and whole.attention.shape[1] == whole.frames
+
+
+def test_a_pause_after_the_committed_words_cuts_the_buffer_but_keeps_the_pause_end():
+    decoder = ScriptedDecoder(result(steps(" Thank you.", [10, 40, 41]), ended=True, frames=200))
+    policy = live.AlignAttPolicy(decoder=decoder)
+    _, decision = policy.pass_over(None, np.zeros(64_000, np.float32), 5.0, 9.0)
+    assert live.join_words(decision.commit) == "Thank you." and decision.tentative == []
+    assert decision.trim_to_s == pytest.approx(9.0 - 1.0) and policy.in_buffer == []

@@ -36,6 +36,7 @@ from ..live import (
     CHUNK_S,
     DEFAULT_POLICY,
     POLICIES,
+    AlignAttPolicy,
     LiveRun,
     LocalAgreementPolicy,
     Word,
@@ -109,17 +110,24 @@ def measure(
     model=None,
     trace: str | os.PathLike | None = None,
     trim_sentences: bool = True,
+    pad: bool = True,
 ) -> dict:
     """Run the live pipeline on ``audio`` once and return every measurement (see the module's docstring).
     ``model``: the loaded ``model_name`` (loaded here when None). ``trace``: a file to write the per-pass
     trace to (:func:`course_utils.live.trace.write_trace`). ``trim_sentences``: False trims LocalAgreement's
-    buffer after whole segments only (as before notebook 05's trace of a stall)."""
+    buffer after whole segments only (as before notebook 05's trace of a stall). ``pad``: False lets AlignAtt encode
+    only the buffer's frames instead of a 30 s window."""
     model = model if model is not None else load_model(model_name)
     timing = offline_words(model, audio, language)
     offline_text = "".join(w.text for w in timing).strip()
     started = time.monotonic()
     agreement = policy == "agreement"
-    commit_policy = LocalAgreementPolicy(trim_sentences=trim_sentences) if agreement else make_policy(policy)
+    if agreement:
+        commit_policy = LocalAgreementPolicy(trim_sentences=trim_sentences)
+    elif policy == "alignatt":
+        commit_policy = AlignAttPolicy(language=language, pad=pad)
+    else:
+        commit_policy = make_policy(policy)
     run: LiveRun = run_live(model, audio, speed=speed, chunk_s=chunk_s, policy=commit_policy, language=language)
     wall_s = time.monotonic() - started
     latencies = commit_latencies(run.committed, timing)
@@ -146,6 +154,7 @@ def measure(
         "wall_s": round(wall_s, 1),
         "model": model_name,
         "policy": policy if trim_sentences else f"{policy} (trimmed after whole segments only)",
+        "encoder": "30 s window" if pad else "buffer only",
         "speed": speed,
         "committed_text": run.text,
         "latencies_s": [round(x, 3) for x in latencies],
@@ -289,6 +298,12 @@ def main(argv: list[str] | None = None) -> int:
         default=CHUNK_S,
         help=f"seconds per chunk (default {CHUNK_S})",
     )
+    parser.add_argument(
+        "--encoder",
+        choices=("window", "buffer"),
+        default="window",
+        help="what AlignAtt encodes: the buffer padded to Whisper's 30 s window (default), or the buffer only",
+    )
     add_language_option(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--trace", metavar="FILE", help="write one JSON line per pass to FILE (JSON lines)")
@@ -323,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         model,
         trace,
         args.trim == "sentences",
+        args.encoder == "window",
     )
     if args.plot:
         save_plot(args.plot, result, read_trace(trace), audio_path.name)

@@ -17,7 +17,7 @@ import numpy as np
 import whisper
 
 from ..audio import SAMPLE_RATE
-from ..live import LiveTranscriber, SimulatedMicrophone, transcribe_buffer, warm_up
+from ..live import DEFAULT_POLICY, LiveTranscriber, SimulatedMicrophone, make_policy, transcribe_buffer, warm_up
 from ..models import use_fp16
 
 TASKS = ("transcribe", "translate")
@@ -119,8 +119,10 @@ class Listener:
         post: Callable[[Captions], None],
         task: str = "transcribe",
         language: str | None = None,
+        policy: str = DEFAULT_POLICY,
     ):
         self.model, self.post, self.task = model, post, task
+        self.policy_name, self.language_code = policy, language
         self.transcribe_fn = self._remembering_language(pass_function(model, task, language))
         self.language = ""  # heard in the latest pass
         self.earlier = ""  # committed text of the finished takes
@@ -149,6 +151,10 @@ class Listener:
         return Captions(committed, state.tentative_text, self.language, listening, finished=file_take and not listening)
 
     def _posted(self) -> None:
+        transcriber = self.transcriber
+        last = getattr(transcriber.policy, "last", None) if transcriber is not None else None
+        if last is not None:  # AlignAtt decodes itself: the language it heard is in its latest pass
+            self.language = last.language
         self.post(self.captions())
 
     def warm_up(self) -> None:
@@ -158,7 +164,10 @@ class Listener:
     def begin(self, source: SimulatedMicrophone | SpeakerSource) -> None:
         """Finish the take in progress, then start transcribing ``source`` (blocking while the last take ends)."""
         self.finish()
-        transcriber = LiveTranscriber(self.model, source, transcribe_fn=self.transcribe_fn, on_pass=self._posted)
+        policy = make_policy(self.policy_name, self.task, self.language_code)
+        transcriber = LiveTranscriber(
+            self.model, source, policy, transcribe_fn=self.transcribe_fn, on_pass=self._posted
+        )
         with self._lock:
             self.source, self.transcriber = source, transcriber
         transcriber.start()

@@ -12,9 +12,11 @@ Simul-Whisper and ufal/SimulStreaming) needs one pass per piece of new audio, no
   of the buffer and may still change: decoding stops, and its word is shown as tentative (grey). The words before
   it are committed; at end-of-text every word is.
 
-The buffer is trimmed at the end of committed words, located by their tokens' attended frames: after a committed
-sentence, or when the buffer grows past ``max_buffer_s``; the committed words left behind become the prompt.
-Word times are those attended frames (source seconds).
+The buffer is cut where the decoder has finished: in a pause after the committed words (end-of-text and
+``PAUSE_S`` without a word, keeping the pause's last ``KEEP_AFTER_PAUSE_S``), and, once it is longer than
+``max_buffer_s``, after its last committed sentence (or word), located by the tokens' attended frames; the
+committed words cut off leave the decoder's prefix and become the prompt. Word times are those attended frames
+(source seconds).
 """
 
 from __future__ import annotations
@@ -36,8 +38,12 @@ from .policies import KEEP_S, SENTENCE_ENDS, Decision, _keep_last
 from .words import Word, word_key
 
 FRAME_THRESHOLD = 25  # encoder frames (20 ms each: 0.5 s): a token attending this close to the end is tentative
-ALIGNATT_MAX_BUFFER_S = 15.0  # seconds: past this the buffer is trimmed after the last committed word
+ALIGNATT_MAX_BUFFER_S = 18.0  # seconds: past this the buffer is cut after its last committed sentence (or word)
 WITHOUT_SPACES = {"zh", "ja", "th", "lo", "my", "yue"}  # languages whose words Whisper splits without spaces
+ENCODE_MARGIN = 100  # log-Mel frames (10 ms) of padding kept after the audio when the encoder is not padded to 30 s
+TITLES = {"mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "vs", "etc"}  # end with "." inside a sentence
+PAUSE_S = 1.5  # seconds after the committed words in which the decoder heard nothing: a pause, the buffer is cut
+KEEP_AFTER_PAUSE_S = 1.0  # seconds at the end of such a pause kept in the buffer (a word may be starting)
 TOKENS_PER_S = 8  # most new tokens per second of buffer a pass may decode (speech is about 3 to 4): stops loops
 
 
@@ -91,10 +97,11 @@ class AttentionDecoder:
         task: str = "transcribe",
         language: str | None = None,
         frame_threshold: int = FRAME_THRESHOLD,
+        pad: bool = True,
     ) -> None:
         if task == "translate" and not model.is_multilingual:
             raise ValueError("task='translate' needs a multilingual model (e.g. base), not an English-only .en one.")
-        self.model, self.task, self.frame_threshold = model, task, frame_threshold
+        self.model, self.task, self.frame_threshold, self.pad = model, task, frame_threshold, pad
         self.language = language if model.is_multilingual else "en"
         heads = model.alignment_heads.indices().T  # (layer, head) pairs
         self.heads = [(int(layer), int(head)) for layer, head in heads]
@@ -115,7 +122,8 @@ class AttentionDecoder:
         mel = log_mel_window(
             torch.from_numpy(np.ascontiguousarray(audio, np.float32)), model.dims.n_mels, 0, num_frames
         )
-        features = model.encoder(mel[None].to(model.device, self.dtype))
+        mel = mel[None].to(model.device, self.dtype)
+        features = model.encoder(mel) if self.pad else encode_frames(model, mel[:, :, : 2 * frames + ENCODE_MARGIN])
         language = self.language or _detect_language(model, features)
         tokenizer = self.tokenizer(language)
         context = []
@@ -168,6 +176,19 @@ class AttentionDecoder:
         return torch.stack([scores[layer][head].float().softmax(dim=-1) for layer, head in self.heads])
 
 
+def encode_frames(model: whisper.Whisper, mel: torch.Tensor) -> torch.Tensor:
+    """Whisper's encoder on ``mel`` (1, n_mels, frames) without padding it to 30 s: its cost grows with the audio,
+    where the padded window costs as much as 30 s whatever the buffer holds. The positional embedding is cut to
+    the frames' length (Whisper was trained on 30 s windows only: check the WER)."""
+    encoder = model.encoder
+    x = torch.nn.functional.gelu(encoder.conv1(mel))
+    x = torch.nn.functional.gelu(encoder.conv2(x)).permute(0, 2, 1)
+    x = (x + encoder.positional_embedding[: x.shape[1]]).to(x.dtype)
+    for block in encoder.blocks:
+        x = block(x)
+    return encoder.ln_post(x)
+
+
 def _head_index(n: int) -> torch.Tensor:
     return torch.stack([torch.arange(n), torch.zeros(n, dtype=torch.long)], dim=1)
 
@@ -198,9 +219,10 @@ class AlignAttPolicy:
         frame_threshold: int = FRAME_THRESHOLD,
         max_buffer_s: float = ALIGNATT_MAX_BUFFER_S,
         keep_s: float = KEEP_S,
+        pad: bool = True,
         decoder: AttentionDecoder | None = None,
     ) -> None:
-        self.task, self.language, self.frame_threshold = task, language, frame_threshold
+        self.task, self.language, self.frame_threshold, self.pad = task, language, frame_threshold, pad
         self.max_buffer_s, self.keep_s = max_buffer_s, keep_s
         self.decoder = decoder
         self.committed: list[Word] = []  # everything committed so far
@@ -220,7 +242,7 @@ class AlignAttPolicy:
         """Decode the buffer ``audio`` (source seconds ``start_s`` to ``end_s``) after the committed tokens;
         returns the words heard (committed and tentative) and the :class:`Decision`."""
         if self.decoder is None:
-            self.decoder = AttentionDecoder(model, self.task, self.language or language, self.frame_threshold)
+            self.decoder = AttentionDecoder(model, self.task, self.language or language, self.frame_threshold, self.pad)
         prefix = [t for w in self.in_buffer for t in w.tokens]
         result = self.last = self.decoder.decode(audio, prefix, prompt, final)
         tokenizer = self.decoder.tokenizer(result.language)
@@ -231,7 +253,15 @@ class AlignAttPolicy:
         new = [CommittedWord(w, [s.token for s in steps_]) for w, steps_ in commit]
         self.in_buffer += new
         self.committed += [c.word for c in new]
-        trim = self._trim(start_s, end_s, final, heard=bool(words) or bool(prefix))
+        if final:
+            trim = self._cut_after(len(self.in_buffer)) if self.in_buffer else _keep_last(start_s, end_s, 0.0)
+        elif result.ended and not tentative and end_s - self._heard_until(start_s) > PAUSE_S:
+            trim = self._cut_after(len(self.in_buffer), end_s - KEEP_AFTER_PAUSE_S)  # a pause: keep only its end
+        elif end_s - start_s > self.max_buffer_s and self.in_buffer:
+            sentences = [i + 1 for i, c in enumerate(self.in_buffer) if ends_sentence(c.word)]
+            trim = self._cut_after(sentences[-1] if sentences else len(self.in_buffer))
+        else:
+            trim = None
         heard = [c.word for c in new] + [w for w, _ in tentative]
         return heard, Decision([c.word for c in new], [w for w, _ in tentative], trim)
 
@@ -245,22 +275,21 @@ class AlignAttPolicy:
             self.in_buffer = [c for c in self.in_buffer if c.word.end > trim]
         return Decision([], [], trim)
 
-    def _trim(self, start_s: float, end_s: float, final: bool, heard: bool) -> float | None:
-        """Where to cut the buffer: after the last committed sentence, or after the last committed word once the
-        buffer is longer than ``max_buffer_s``; all but ``keep_s`` when nothing was heard."""
-        if not heard:
-            return _keep_last(start_s, end_s, 0.0 if final else self.keep_s)
-        cut = None
-        for i, c in enumerate(self.in_buffer):
-            if c.word.text.rstrip().endswith(SENTENCE_ENDS) or (
-                end_s - start_s > self.max_buffer_s and i == len(self.in_buffer) - 1
-            ):
-                cut = i + 1
-        if cut is None:
-            return None
-        trim_s = self.in_buffer[cut - 1].word.end
-        self.in_buffer = self.in_buffer[cut:]
-        return trim_s
+    def _heard_until(self, start_s: float) -> float:
+        """Source time where the committed words in the buffer end (its start when there are none)."""
+        return self.in_buffer[-1].word.end if self.in_buffer else start_s
+
+    def _cut_after(self, n: int, at_s: float | None = None) -> float:
+        """Cut the buffer after its first ``n`` committed words (at their end, or at ``at_s``): they leave the
+        prefix, and the live loop gives them to the next pass as the prompt. Returns the cut's source time."""
+        cut_s = self.in_buffer[n - 1].word.end if at_s is None else at_s
+        self.in_buffer = self.in_buffer[n:]
+        return cut_s
+
+
+def ends_sentence(word: Word) -> bool:
+    """Whether ``word`` ends a sentence: it ends with ``SENTENCE_ENDS`` and is no title such as "Mr."."""
+    return word.text.rstrip().endswith(SENTENCE_ENDS) and word.key not in TITLES
 
 
 def _words(
@@ -276,13 +305,14 @@ def _words(
     for text, tokens in zip(texts, word_tokens):
         group = (text, steps[i : i + len(tokens)])
         i += len(tokens)
-        spaced = tokenizer.language not in WITHOUT_SPACES
+        spaced = tokenizer.task == "translate" or tokenizer.language not in WITHOUT_SPACES  # English out
         if groups and (not word_key(text) or (spaced and not text.startswith(" "))):
             groups[-1] = (groups[-1][0] + text, groups[-1][1] + group[1])  # punctuation, or the rest of a word
-        elif groups and not word_key(groups[-1][0]):  # punctuation that opens the text belongs to the next word
-            groups[-1] = (groups[-1][0] + text, groups[-1][1] + group[1])
+        elif groups and not word_key(groups[-1][0]):  # punctuation alone at the start: Whisper's filler, dropped
+            groups[-1] = group
         else:
             groups.append(group)
+    groups = [g for g in groups if word_key(g[0])]
     words = []
     for n, (text, word_steps) in enumerate(groups):
         begin = word_steps[0].frame

@@ -10,8 +10,9 @@ POLICIES = {"segment": SegmentCommitPolicy, "agreement": LocalAgreementPolicy, "
 DEFAULT_POLICY = "agreement"  # commits inside phrases: measured, the only one within 3 s of the speaker (notebook 05)
 
 
-def make_policy(name: str) -> CommitPolicy:
-    """A fresh commit policy by name: "agreement" (LocalAgreement-2, the default), "segment" or "alignatt"."""
+def make_policy(name: str, task: str = "transcribe", language: str | None = None) -> CommitPolicy:
+    """A fresh commit policy by name: "agreement" (LocalAgreement-2), "segment" or "alignatt". ``task`` and
+    ``language`` are for "alignatt", which decodes itself; the others judge the words of the live loop's passes."""
     if name not in POLICIES:
         raise ValueError(f"Unknown commit policy {name!r}: use one of {', '.join(map(repr, POLICIES))}.")
-    return POLICIES[name]()
+    return AlignAttPolicy(task, language) if name == "alignatt" else POLICIES[name]()
