@@ -139,6 +139,7 @@ def measure(
         "dropped_samples": run.dropped_samples,
         "latency_median_s": round(float(np.median(latencies)), 2) if latencies else None,
         "latency_p95_s": round(float(np.percentile(latencies, 95)), 2) if latencies else None,
+        "latency_max_s": round(float(np.max(latencies)), 2) if latencies else None,
         "rtf": round(run.rtf, 3),
         "max_buffer_s": round(run.max_buffer_s, 2),
         "wer_committed": None if wer_committed is None else round(wer_committed, 4),
