@@ -3,6 +3,8 @@ what is committed, what stays tentative and where the buffer is cut; one pass of
 
 from __future__ import annotations
 
+import queue
+
 import numpy as np
 import pytest
 import torch
@@ -130,3 +132,23 @@ def test_a_pause_after_the_committed_words_cuts_the_buffer_but_keeps_the_pause_e
     _, decision = policy.pass_over(None, np.zeros(64_000, np.float32), 5.0, 9.0)
     assert live.join_words(decision.commit) == "Thank you." and decision.tentative == []
     assert decision.trim_to_s == pytest.approx(9.0 - 1.0) and policy.in_buffer == []
+
+
+def test_the_live_loop_hands_alignatt_the_pass_and_trims_where_it_cuts():
+    chunks = queue.Queue()
+    chunks.put(np.full(4 * cu.SAMPLE_RATE, 0.1, np.float32))
+    decoder = ScriptedDecoder(result(steps(" Thank you.", [10, 40, 41]), ended=True, frames=200))
+    transcriber = live.LiveTranscriber(None, live.QueueSource(chunks), live.AlignAttPolicy(decoder=decoder), vad=False)
+    transcriber.pull()
+    transcriber.step()
+    assert transcriber.text == "Thank you." and transcriber.buffer.start_s == pytest.approx(3.0)
+    assert transcriber.passes[0].commit == tuple(transcriber.committed)
+
+
+def test_alignatt_is_the_default_and_refuses_a_replacement_for_whisper():
+    source = live.QueueSource(queue.Queue())
+    assert isinstance(live.LiveTranscriber(None, source).policy, live.AlignAttPolicy)
+    scripted = live.LiveTranscriber(None, source, transcribe_fn=lambda audio, prompt: {"segments": []})
+    assert isinstance(scripted.policy, live.LocalAgreementPolicy)  # a scripted Whisper's words need judging
+    with pytest.raises(ValueError, match="decodes the buffer itself"):
+        live.LiveTranscriber(None, source, "alignatt", transcribe_fn=lambda audio, prompt: {"segments": []})

@@ -17,7 +17,15 @@ import numpy as np
 import whisper
 
 from ..audio import SAMPLE_RATE
-from ..live import DEFAULT_POLICY, LiveTranscriber, SimulatedMicrophone, make_policy, transcribe_buffer, warm_up
+from ..live import (
+    DEFAULT_POLICY,
+    DecodingPolicy,
+    LiveTranscriber,
+    SimulatedMicrophone,
+    make_policy,
+    transcribe_buffer,
+    warm_up,
+)
 from ..models import use_fp16
 
 TASKS = ("transcribe", "translate")
@@ -111,7 +119,9 @@ class SpeakerSource:
 class Listener:
     """Runs takes one after another and posts the :class:`Captions` after every pass to ``post(captions)``
     (called from the transcribing thread). Blocking methods (:meth:`begin`, :meth:`finish`, :meth:`stop`)
-    belong outside an event loop: the server calls them with ``run_in_executor``."""
+    belong outside an event loop: the server calls them with ``run_in_executor``. ``policy``: the commit policy's
+    name (default ``DEFAULT_POLICY``: AlignAtt, which decodes, and translates, itself; "agreement" or "segment"
+    judge the words of :func:`pass_function`)."""
 
     def __init__(
         self,
@@ -165,9 +175,8 @@ class Listener:
         """Finish the take in progress, then start transcribing ``source`` (blocking while the last take ends)."""
         self.finish()
         policy = make_policy(self.policy_name, self.task, self.language_code)
-        transcriber = LiveTranscriber(
-            self.model, source, policy, transcribe_fn=self.transcribe_fn, on_pass=self._posted
-        )
+        transcribe_fn = None if isinstance(policy, DecodingPolicy) else self.transcribe_fn  # AlignAtt decodes itself
+        transcriber = LiveTranscriber(self.model, source, policy, transcribe_fn=transcribe_fn, on_pass=self._posted)
         with self._lock:
             self.source, self.transcriber = source, transcriber
         transcriber.start()

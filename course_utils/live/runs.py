@@ -87,7 +87,7 @@ def run_live(
     *,
     speed: float = 1.0,
     chunk_s: float = CHUNK_S,
-    policy: CommitPolicy | str = DEFAULT_POLICY,
+    policy: CommitPolicy | str | None = None,
     language: str | None = None,
 ) -> LiveRun:
     """Play ``audio`` through a :class:`SimulatedMicrophone` into a :class:`LiveTranscriber`, threads and a
