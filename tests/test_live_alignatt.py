@@ -12,7 +12,14 @@ from whisper.tokenizer import get_tokenizer
 
 import course_utils as cu
 from course_utils import live
-from course_utils.live.alignatt import FRAME_THRESHOLD, AttentionDecoder, PassResult, TokenStep, most_attended_frames
+from course_utils.live.alignatt import (
+    FRAME_THRESHOLD,
+    AttentionDecoder,
+    PassResult,
+    TokenStep,
+    last_token_frame,
+    most_attended_frames,
+)
 from course_utils.wer import word_error_rate
 
 TOKENIZER = get_tokenizer(False)  # tiny.en's
@@ -152,3 +159,9 @@ def test_alignatt_is_the_default_and_refuses_a_replacement_for_whisper():
     assert isinstance(scripted.policy, live.LocalAgreementPolicy)  # a scripted Whisper's words need judging
     with pytest.raises(ValueError, match="decodes the buffer itself"):
         live.LiveTranscriber(None, source, "alignatt", transcribe_fn=lambda audio, prompt: {"segments": []})
+
+
+def test_the_last_tokens_frame_alone_is_the_last_row_of_the_whole_map():
+    rows = attention_peaked_at([8, 25, 50, 75, 92])
+    assert last_token_frame(rows, 100) == most_attended_frames(rows, 100)[-1]
+    assert last_token_frame(rows[:, :3], 100) == most_attended_frames(rows[:, :3], 100)[-1]

@@ -110,7 +110,7 @@ def measure(
     model=None,
     trace: str | os.PathLike | None = None,
     trim_sentences: bool = True,
-    pad: bool = True,
+    pad: bool = False,
 ) -> dict:
     """Run the live pipeline on ``audio`` once and return every measurement (see the module's docstring).
     ``model``: the loaded ``model_name`` (loaded here when None). ``trace``: a file to write the per-pass
@@ -155,7 +155,7 @@ def measure(
         "wall_s": round(wall_s, 1),
         "model": model_name,
         "policy": policy if trim_sentences else f"{policy} (trimmed after whole segments only)",
-        "encoder": "30 s window" if pad else "buffer only",
+        "encoder": "30 s window" if pad else "buffer (10 s at least)",
         "speed": speed,
         "committed_text": run.text,
         "latencies_s": [round(x, 3) for x in latencies],
@@ -302,8 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--encoder",
         choices=("window", "buffer"),
-        default="window",
-        help="what AlignAtt encodes: the buffer padded to Whisper's 30 s window (default), or the buffer only",
+        default="buffer",
+        help="what AlignAtt encodes: the buffer with 1 s of padding, 10 s at least (default), or the buffer padded "
+        "to Whisper's 30 s window",
     )
     add_language_option(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")

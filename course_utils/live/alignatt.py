@@ -30,7 +30,7 @@ from whisper.audio import HOP_LENGTH
 from whisper.model import disable_sdpa
 from whisper.tokenizer import Tokenizer, get_tokenizer
 
-from ..alignment import FRAME_S, alignment_matrix
+from ..alignment import FRAME_S, alignment_matrix, median_filter
 from ..audio import SAMPLE_RATE
 from ..models import use_fp16
 from ..segments import log_mel_window
@@ -41,6 +41,8 @@ FRAME_THRESHOLD = 25  # encoder frames (20 ms each: 0.5 s): a token attending th
 ALIGNATT_MAX_BUFFER_S = 18.0  # seconds: past this the buffer is cut after its last committed sentence (or word)
 WITHOUT_SPACES = {"zh", "ja", "th", "lo", "my", "yue"}  # languages whose words Whisper splits without spaces
 ENCODE_MARGIN = 100  # log-Mel frames (10 ms) of padding kept after the audio when the encoder is not padded to 30 s
+MIN_WINDOW = 1000  # log-Mel frames (10 s) encoded at least then: Whisper is lost on a few seconds without padding,
+# and its key-value cache hook keeps cross-attention keys whole only above 448 encoder frames (8.96 s)
 TITLES = {"mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "vs", "etc"}  # end with "." inside a sentence
 PAUSE_S = 1.5  # seconds after the committed words in which the decoder heard nothing: a pause, the buffer is cut
 KEEP_AFTER_PAUSE_S = 1.0  # seconds at the end of such a pause kept in the buffer (a word may be starting)
@@ -65,7 +67,13 @@ class PassResult:
     ended: bool
     language: str
     frames: int  # encoder frames of real audio in the buffer
-    attention: np.ndarray | None = None  # (tokens from the start of transcript, frames): the normalised map
+    rows: torch.Tensor | None = None  # the alignment heads' weights (heads, tokens from start of transcript, 1500)
+
+    @property
+    def attention(self) -> np.ndarray:
+        """The pass's attention map, (tokens from the start of transcript, frames): normalised, median-filtered,
+        heads averaged (:func:`course_utils.alignment.alignment_matrix`), as notebook 05 draws it."""
+        return alignment_matrix(self.rows[:, None], _head_index(len(self.rows)), self.frames).numpy()
 
 
 @dataclass
@@ -83,10 +91,22 @@ def most_attended_frames(rows: torch.Tensor, frames: int) -> torch.Tensor:
     return alignment_matrix(rows[:, None], _head_index(len(rows)), frames).argmax(dim=-1)
 
 
+def last_token_frame(rows: torch.Tensor, frames: int) -> int:
+    """``most_attended_frames(rows, frames)[-1]``, computed for the last token alone: every token's weights
+    normalise each frame (z-scores over the tokens), but only the last row is median-filtered. A pass asks this
+    after every token, so the work per token stays proportional to the tokens, not to tokens x frames x 7."""
+    weights = rows[:, :, :frames]
+    weights = weights / weights.sum(dim=-1, keepdim=True)
+    std, mean = torch.std_mean(weights, dim=-2, keepdim=True, unbiased=False)
+    last = (weights[:, -1:] - mean) / std
+    return int(median_filter(last).mean(dim=0)[-1].argmax())
+
+
 class AttentionDecoder:
     """Greedy decoding of one buffer, token by token, reading the alignment heads' cross-attention after each.
 
-    ``decode(audio, prefix, prompt, final)`` encodes the buffer once (padded to 30 s, as Whisper was trained),
+    ``decode(audio, prefix, prompt, final)`` encodes the buffer once (with 1 s of padding and at least 10 s long:
+    ``MIN_WINDOW``; ``pad=True``: padded to Whisper's 30 s window, which costs as much for any buffer),
     feeds the prompt, the start of transcript and the committed ``prefix`` tokens in one step, then one token at a
     time with the key-value cache; it stops at end-of-text, at a token attending to the last ``frame_threshold``
     frames (unless ``final``), or after ``TOKENS_PER_S`` tokens per second of audio."""
@@ -97,7 +117,7 @@ class AttentionDecoder:
         task: str = "transcribe",
         language: str | None = None,
         frame_threshold: int = FRAME_THRESHOLD,
-        pad: bool = True,
+        pad: bool = False,
     ) -> None:
         if task == "translate" and not model.is_multilingual:
             raise ValueError("task='translate' needs a multilingual model (e.g. base), not an English-only .en one.")
@@ -123,7 +143,8 @@ class AttentionDecoder:
             torch.from_numpy(np.ascontiguousarray(audio, np.float32)), model.dims.n_mels, 0, num_frames
         )
         mel = mel[None].to(model.device, self.dtype)
-        features = model.encoder(mel) if self.pad else encode_frames(model, mel[:, :, : 2 * frames + ENCODE_MARGIN])
+        window = max(2 * frames + ENCODE_MARGIN, MIN_WINDOW)  # log-Mel frames encoded when not padded to 30 s
+        features = model.encoder(mel) if self.pad else encode_frames(model, mel[:, :, :window])
         language = self.language or _detect_language(model, features)
         tokenizer = self.tokenizer(language)
         context = []
@@ -159,8 +180,8 @@ class AttentionDecoder:
                         break
                     logits = model.decoder(torch.tensor([[token]], device=model.device), features, kv_cache=cache)
                     rows.append(self._head_rows(scores))
-                    attended = most_attended_frames(torch.cat(rows, dim=1), frames)
-                    step = TokenStep(token, int(attended[-1]))
+                    rows = [torch.cat(rows, dim=1)]
+                    step = TokenStep(token, last_token_frame(rows[0], frames))
                     if not final and step.frame >= frames - self.frame_threshold:
                         edge = step
                         break
@@ -168,8 +189,7 @@ class AttentionDecoder:
         finally:
             for hook in hooks + cache_hooks:
                 hook.remove()
-        attention = alignment_matrix(torch.cat(rows, dim=1)[:, None], _head_index(len(self.heads)), frames)
-        return PassResult(safe, edge, ended, language, frames, attention.numpy())
+        return PassResult(safe, edge, ended, language, frames, torch.cat(rows, dim=1))
 
     def _head_rows(self, scores: dict[int, torch.Tensor]) -> torch.Tensor:
         """The alignment heads' attention weights of the tokens just fed: (heads, tokens, 1500 frames)."""
@@ -219,7 +239,7 @@ class AlignAttPolicy:
         frame_threshold: int = FRAME_THRESHOLD,
         max_buffer_s: float = ALIGNATT_MAX_BUFFER_S,
         keep_s: float = KEEP_S,
-        pad: bool = True,
+        pad: bool = False,
         decoder: AttentionDecoder | None = None,
     ) -> None:
         self.task, self.language, self.frame_threshold, self.pad = task, language, frame_threshold, pad

@@ -12,10 +12,12 @@ committed minus its end (its tokens' attended frames); "growth" is the slope of 
 
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 
-import course_utils as cu
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository's course_utils, run from anywhere
+import course_utils as cu  # noqa: E402
 from course_utils.captions.listen import Listener
 from course_utils.live import SimulatedMicrophone
 
