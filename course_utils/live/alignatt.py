@@ -214,8 +214,14 @@ def _head_index(n: int) -> torch.Tensor:
 
 
 def _detect_language(model: whisper.Whisper, features: torch.Tensor) -> str:
-    _, probs = model.detect_language(features)
-    return max(probs[0], key=probs[0].get)
+    """The language whose token the decoder finds likeliest after start-of-transcript, as
+    ``whisper.detect_language`` does, on encoder ``features`` of any length (that function re-encodes anything not
+    shaped like a 30 s window)."""
+    tokenizer = get_tokenizer(True, num_languages=model.num_languages)
+    logits = model.logits(torch.tensor([[tokenizer.sot]], device=features.device), features)[0, 0]
+    languages = list(tokenizer.all_language_tokens)
+    best = int(logits[languages].argmax())
+    return tokenizer.all_language_codes[best]
 
 
 def _suppressed(tokenizer: Tokenizer, n_vocab: int) -> list[int]:
