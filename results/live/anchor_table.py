@@ -18,7 +18,7 @@ for model in ("tiny.en", "base"):
         for system, prefix in (("kit, alignatt", ""), ("SimulStreaming", "simul_")):
             for run in (1, 2):
                 path = RESULTS / f"{prefix}{clip}_{model}_run{run}.json"
-                if not path.is_file():
+                if not path.is_file() or not path.read_text().strip():  # missing, or a failed run
                     continue
                 r = json.loads(path.read_text())
                 dropped = r.get("dropped_samples", "-")
