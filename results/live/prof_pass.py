@@ -1,4 +1,7 @@
-import sys, time, torch
+import sys
+import time
+
+import torch
 
 sys.path.insert(0, "/work/wt-live")
 import course_utils as cu
