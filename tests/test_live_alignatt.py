@@ -165,3 +165,10 @@ def test_the_last_tokens_frame_alone_is_the_last_row_of_the_whole_map():
     rows = attention_peaked_at([8, 25, 50, 75, 92])
     assert last_token_frame(rows, 100) == most_attended_frames(rows, 100)[-1]
     assert last_token_frame(rows[:, :3], 100) == most_attended_frames(rows[:, :3], 100)[-1]
+
+
+def test_a_decoding_loop_is_found_at_the_end_of_the_tokens():
+    bit = TOKENIZER.encode(" a bit of")
+    assert live.alignatt.repeated_tail(TOKENIZER.encode(" I'm sorry") + bit * 3) == 2 * len(bit)
+    assert live.alignatt.repeated_tail(TOKENIZER.encode(" I'm sorry") + bit * 2) == 0  # said twice: speech
+    assert live.alignatt.repeated_tail(TOKENIZER.encode(" no no no")) == 2

@@ -46,6 +46,8 @@ MIN_WINDOW = 1000  # log-Mel frames (10 s) encoded at least then: Whisper is los
 TITLES = {"mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "vs", "etc"}  # end with "." inside a sentence
 PAUSE_S = 1.5  # seconds after the committed words in which the decoder heard nothing: a pause, the buffer is cut
 KEEP_AFTER_PAUSE_S = 1.0  # seconds at the end of such a pause kept in the buffer (a word may be starting)
+LOOP_REPEATS = 3  # a run of tokens said this many times in a row is a decoding loop, not speech
+LOOP_TOKENS = 8  # longest run of tokens looked for
 TOKENS_PER_S = 8  # most new tokens per second of buffer a pass may decode (speech is about 3 to 4): stops loops
 
 
@@ -186,6 +188,11 @@ class AttentionDecoder:
                         edge = step
                         break
                     safe.append(step)
+                    looped = repeated_tail(prefix + [s.token for s in safe])
+                    if looped:  # a loop ("a bit of a bit of a bit of"): its repeats wait, and decoding stops
+                        looped = min(looped, len(safe))
+                        edge, safe = safe[-looped], safe[:-looped]
+                        break
         finally:
             for hook in hooks + cache_hooks:
                 hook.remove()
@@ -194,6 +201,19 @@ class AttentionDecoder:
     def _head_rows(self, scores: dict[int, torch.Tensor]) -> torch.Tensor:
         """The alignment heads' attention weights of the tokens just fed: (heads, tokens, 1500 frames)."""
         return torch.stack([scores[layer][head].float().softmax(dim=-1) for layer, head in self.heads])
+
+
+def repeated_tail(tokens: list[int], times: int = LOOP_REPEATS, longest: int = LOOP_TOKENS) -> int:
+    """How many tokens at the end of ``tokens`` repeat, ``times`` times in a row, a run of at most ``longest``
+    tokens just before them (0: none). Greedy decoding can fall into such a loop, and each token of it may attend to
+    audio well before the end, so AlignAtt alone would commit it."""
+    for n in range(1, longest + 1):
+        tail = tokens[len(tokens) - n :]
+        if len(tokens) >= n * times and all(
+            tokens[len(tokens) - (k + 1) * n : len(tokens) - k * n] == tail for k in range(1, times)
+        ):
+            return n * (times - 1)
+    return 0
 
 
 def encode_frames(model: whisper.Whisper, mel: torch.Tensor) -> torch.Tensor:
