@@ -34,6 +34,7 @@ COMMANDS = {  # command -> module with a main(argv) -> int, in the order --help 
     "bench-gpu": "course_utils.bench.gpu",
     "bench-pass-cost": "course_utils.bench.pass_cost",
     "bench-speakers": "course_utils.bench.speakers",
+    "bench-anchor": "course_utils.bench.anchor",
 }
 LANGUAGE_HELP = "language spoken, as a code (fr) or a name (French); default: detected (English for .en models)"
 

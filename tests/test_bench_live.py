@@ -134,3 +134,19 @@ def test_bench_live_json_on_jfk(tmp_path, capsys):
     assert result["max_buffer_s"] <= 20
     assert result["wer_committed"] < 0.3 and result["wer_offline"] < 0.3
     assert result["words_timed"] >= 15 and result["latency_median_s"] is not None
+
+
+def test_bench_anchor_scores_simulstreaming_emissions_as_bench_live_scores_the_kit():
+    from course_utils.bench import anchor
+
+    lines = [
+        "INFO a log line, not an emission",
+        json.dumps({"start": 0.0, "end": 1.0, "text": " And so", "emission_time": 2.0}),
+        json.dumps({"start": 1.0, "end": 2.0, "text": " my fellow Americans", "emission_time": 3.5}),
+    ]
+    words = anchor.emitted_words(lines)
+    assert [w.text for w in words] == [" And", " so", " my", " fellow", " Americans"]
+    reference = [word("and", 0.5), word("so", 0.9), word("my", 1.2), word("fellow", 1.7), word("Americans", 2.3)]
+    result = anchor.score(words, reference, "and so my fellow americans")
+    assert (result["latency_median_s"], result["latency_max_s"]) == (pytest.approx(1.5), pytest.approx(2.3))
+    assert result["wer_committed"] == 0 and result["words_timed"] == 5

@@ -36,6 +36,7 @@ from ..live import (
     CHUNK_S,
     DEFAULT_POLICY,
     POLICIES,
+    AlignAttPolicy,
     LiveRun,
     LocalAgreementPolicy,
     Word,
@@ -109,17 +110,24 @@ def measure(
     model=None,
     trace: str | os.PathLike | None = None,
     trim_sentences: bool = True,
+    pad: bool = False,
 ) -> dict:
     """Run the live pipeline on ``audio`` once and return every measurement (see the module's docstring).
     ``model``: the loaded ``model_name`` (loaded here when None). ``trace``: a file to write the per-pass
     trace to (:func:`course_utils.live.trace.write_trace`). ``trim_sentences``: False trims LocalAgreement's
-    buffer after whole segments only (as before notebook 05's trace of a stall)."""
+    buffer after whole segments only (as before notebook 05's trace of a stall). ``pad``: False lets AlignAtt encode
+    only the buffer's frames instead of a 30 s window."""
     model = model if model is not None else load_model(model_name)
     timing = offline_words(model, audio, language)
     offline_text = "".join(w.text for w in timing).strip()
     started = time.monotonic()
     agreement = policy == "agreement"
-    commit_policy = LocalAgreementPolicy(trim_sentences=trim_sentences) if agreement else make_policy(policy)
+    if agreement:
+        commit_policy = LocalAgreementPolicy(trim_sentences=trim_sentences)
+    elif policy == "alignatt":
+        commit_policy = AlignAttPolicy(language=language, pad=pad)
+    else:
+        commit_policy = make_policy(policy)
     run: LiveRun = run_live(model, audio, speed=speed, chunk_s=chunk_s, policy=commit_policy, language=language)
     wall_s = time.monotonic() - started
     latencies = commit_latencies(run.committed, timing)
@@ -131,6 +139,7 @@ def measure(
         "dropped_samples": run.dropped_samples,
         "latency_median_s": round(float(np.median(latencies)), 2) if latencies else None,
         "latency_p95_s": round(float(np.percentile(latencies, 95)), 2) if latencies else None,
+        "latency_max_s": round(float(np.max(latencies)), 2) if latencies else None,
         "rtf": round(run.rtf, 3),
         "max_buffer_s": round(run.max_buffer_s, 2),
         "wer_committed": None if wer_committed is None else round(wer_committed, 4),
@@ -146,6 +155,7 @@ def measure(
         "wall_s": round(wall_s, 1),
         "model": model_name,
         "policy": policy if trim_sentences else f"{policy} (trimmed after whole segments only)",
+        "encoder": "30 s window" if pad else "buffer (10 s at least)",
         "speed": speed,
         "committed_text": run.text,
         "latencies_s": [round(x, 3) for x in latencies],
@@ -272,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
         "--policy",
         default=DEFAULT_POLICY,
         choices=sorted(POLICIES),
-        help=f"commit policy (default {DEFAULT_POLICY}: LocalAgreement-2; segment: whole phrases)",
+        help=f"commit policy (default {DEFAULT_POLICY}; agreement: LocalAgreement-2; segment: whole phrases; "
+        "alignatt: stop where the decoder's attention reaches the end of the audio)",
     )
     parser.add_argument(
         "--trim",
@@ -287,6 +298,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SECONDS",
         default=CHUNK_S,
         help=f"seconds per chunk (default {CHUNK_S})",
+    )
+    parser.add_argument(
+        "--encoder",
+        choices=("window", "buffer"),
+        default="buffer",
+        help="what AlignAtt encodes: the buffer with 1 s of padding, 10 s at least (default), or the buffer padded "
+        "to Whisper's 30 s window",
     )
     add_language_option(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
@@ -322,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         model,
         trace,
         args.trim == "sentences",
+        args.encoder == "window",
     )
     if args.plot:
         save_plot(args.plot, result, read_trace(trace), audio_path.name)

@@ -17,7 +17,15 @@ import numpy as np
 import whisper
 
 from ..audio import SAMPLE_RATE
-from ..live import LiveTranscriber, SimulatedMicrophone, transcribe_buffer, warm_up
+from ..live import (
+    DEFAULT_POLICY,
+    DecodingPolicy,
+    LiveTranscriber,
+    SimulatedMicrophone,
+    make_policy,
+    transcribe_buffer,
+    warm_up,
+)
 from ..models import use_fp16
 
 TASKS = ("transcribe", "translate")
@@ -111,7 +119,9 @@ class SpeakerSource:
 class Listener:
     """Runs takes one after another and posts the :class:`Captions` after every pass to ``post(captions)``
     (called from the transcribing thread). Blocking methods (:meth:`begin`, :meth:`finish`, :meth:`stop`)
-    belong outside an event loop: the server calls them with ``run_in_executor``."""
+    belong outside an event loop: the server calls them with ``run_in_executor``. ``policy``: the commit policy's
+    name (default ``DEFAULT_POLICY``: AlignAtt, which decodes, and translates, itself; "agreement" or "segment"
+    judge the words of :func:`pass_function`)."""
 
     def __init__(
         self,
@@ -119,8 +129,10 @@ class Listener:
         post: Callable[[Captions], None],
         task: str = "transcribe",
         language: str | None = None,
+        policy: str = DEFAULT_POLICY,
     ):
         self.model, self.post, self.task = model, post, task
+        self.policy_name, self.language_code = policy, language
         self.transcribe_fn = self._remembering_language(pass_function(model, task, language))
         self.language = ""  # heard in the latest pass
         self.earlier = ""  # committed text of the finished takes
@@ -149,6 +161,10 @@ class Listener:
         return Captions(committed, state.tentative_text, self.language, listening, finished=file_take and not listening)
 
     def _posted(self) -> None:
+        transcriber = self.transcriber
+        last = getattr(transcriber.policy, "last", None) if transcriber is not None else None
+        if last is not None:  # AlignAtt decodes itself: the language it heard is in its latest pass
+            self.language = last.language
         self.post(self.captions())
 
     def warm_up(self) -> None:
@@ -158,7 +174,9 @@ class Listener:
     def begin(self, source: SimulatedMicrophone | SpeakerSource) -> None:
         """Finish the take in progress, then start transcribing ``source`` (blocking while the last take ends)."""
         self.finish()
-        transcriber = LiveTranscriber(self.model, source, transcribe_fn=self.transcribe_fn, on_pass=self._posted)
+        policy = make_policy(self.policy_name, self.task, self.language_code)
+        transcribe_fn = None if isinstance(policy, DecodingPolicy) else self.transcribe_fn  # AlignAtt decodes itself
+        transcriber = LiveTranscriber(self.model, source, policy, transcribe_fn=transcribe_fn, on_pass=self._posted)
         with self._lock:
             self.source, self.transcriber = source, transcriber
         transcriber.start()

@@ -24,19 +24,19 @@ twice. Every pass is recorded as a :class:`Pass`; ``trace`` writes them as JSON 
 (``bench-live --trace``). Times are in seconds of the source audio ("source seconds") unless a name says otherwise.
 """
 
+from .alignatt import AlignAttPolicy, AttentionDecoder
 from .buffer import AudioBuffer
 from .display import REFRESH_S, LiveDemo, render_html, to_srt
 from .gate import SpeechGate, sounds_without_words
 from .policies import (
-    DEFAULT_POLICY,
-    POLICIES,
     Decision,
+    DecodingPolicy,
     LocalAgreementPolicy,
     SegmentCommitPolicy,
     agreed_prefix_length,
     drop_repeated_words,
-    make_policy,
 )
+from .registry import DEFAULT_POLICY, POLICIES, make_policy
 from .runs import LiveRun, run_live, run_live_in_process, transcribe_in_child
 from .sources import CHUNK_S, MicrophoneSource, QueueSource, SimulatedMicrophone
 from .transcriber import LiveState, LiveTranscriber, Pass
@@ -48,8 +48,11 @@ __all__ = [
     "DEFAULT_POLICY",
     "POLICIES",
     "REFRESH_S",
+    "AlignAttPolicy",
+    "AttentionDecoder",
     "AudioBuffer",
     "Decision",
+    "DecodingPolicy",
     "LiveDemo",
     "LiveRun",
     "LiveState",

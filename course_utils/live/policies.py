@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from .words import Word
 
@@ -18,7 +18,6 @@ TAIL_S = 3.0  # seconds at the end of an overlong buffer left tentative when the
 KEEP_S = 2.0  # seconds of a buffer in which nothing was heard that are kept (a word may be starting)
 SENTENCE_ENDS = (".", "?", "!")  # a committed word ending so ends a sentence: LocalAgreement trims after it
 DEDUP_WORDS = 5  # longest run of committed words looked for again at the start of a new pass
-DEFAULT_POLICY = "agreement"  # commits inside phrases: measured, the only one within 3 s of the speaker (notebook 05)
 
 
 @dataclass(frozen=True)
@@ -51,6 +50,21 @@ class CommitPolicy(Protocol):
     name: str
 
     def decide(self, segments: list[list[Word]], start_s: float, end_s: float, final: bool = False) -> Decision: ...
+
+
+@runtime_checkable
+class DecodingPolicy(Protocol):
+    """A commit policy that decodes the buffer itself (AlignAtt, ``alignatt``): the live loop hands it the pass
+    instead of Whisper's words. ``pass_over`` returns the words heard and the :class:`Decision`; ``decide`` is
+    still asked after a skipped pass (silence), with nothing heard."""
+
+    name: str
+
+    def decide(self, segments: list[list[Word]], start_s: float, end_s: float, final: bool = False) -> Decision: ...
+
+    def pass_over(
+        self, model, audio, start_s: float, end_s: float, prompt: str = "", final: bool = False, language=None
+    ) -> tuple[list[Word], Decision]: ...
 
 
 class BufferLimits:
@@ -178,13 +192,3 @@ def _trim_after(commit: Sequence[Word], tentative: Sequence[Word]) -> float | No
 
 def _keep_last(start_s: float, end_s: float, keep_s: float) -> float | None:
     return end_s - keep_s if end_s - start_s > keep_s else None
-
-
-POLICIES = {"segment": SegmentCommitPolicy, "agreement": LocalAgreementPolicy}
-
-
-def make_policy(name: str) -> CommitPolicy:
-    """A fresh commit policy by name: "agreement" (LocalAgreement-2, the default) or "segment"."""
-    if name not in POLICIES:
-        raise ValueError(f"Unknown commit policy {name!r}: use one of {', '.join(map(repr, POLICIES))}.")
-    return POLICIES[name]()

@@ -15,7 +15,8 @@ import numpy as np
 import whisper
 
 from ..audio import SAMPLE_RATE
-from .policies import DEFAULT_POLICY, CommitPolicy
+from .policies import CommitPolicy
+from .registry import DEFAULT_POLICY
 from .sources import CHUNK_S, STOP_TIMEOUT_S, QueueSource, SimulatedMicrophone
 from .transcriber import LiveTranscriber, Pass
 from .whisper_pass import warm_up
@@ -86,7 +87,7 @@ def run_live(
     *,
     speed: float = 1.0,
     chunk_s: float = CHUNK_S,
-    policy: CommitPolicy | str = DEFAULT_POLICY,
+    policy: CommitPolicy | str | None = None,
     language: str | None = None,
 ) -> LiveRun:
     """Play ``audio`` through a :class:`SimulatedMicrophone` into a :class:`LiveTranscriber`, threads and a

@@ -20,7 +20,8 @@ from ..audio import SAMPLE_RATE
 from ..speech import VoiceDetector
 from .buffer import AudioBuffer
 from .gate import SpeechGate
-from .policies import DEFAULT_POLICY, CommitPolicy, Decision, make_policy
+from .policies import CommitPolicy, Decision, DecodingPolicy
+from .registry import DEFAULT_POLICY, WORDS_POLICY, make_policy
 from .sources import STOP_TIMEOUT_S, Source
 from .whisper_pass import transcribe_buffer, warm_up
 from .words import Word, join_words, segments_to_words
@@ -82,15 +83,17 @@ class LiveTranscriber:
     greedy (temperature 0) with word timestamps (:func:`transcribe_buffer`), the committed text as the prompt.
     A pass is skipped when the buffer is silent (``gate``) or, with ``vad``, holds nothing that Silero VAD calls
     speech (:class:`VoiceDetector`: applause, music and noise stay silent, notebook 08).
-    ``transcribe_fn(audio, prompt) -> result`` replaces Whisper (tests use scripted results; the captions server
-    translates); ``on_pass()`` is called after every pass (the captions server posts the captions then).
+    ``policy``: a commit policy or its name; by default ``DEFAULT_POLICY`` (AlignAtt, which decodes the buffer
+    itself: :class:`AlignAttPolicy`), or ``WORDS_POLICY`` (LocalAgreement) with a ``transcribe_fn``.
+    ``transcribe_fn(audio, prompt) -> result`` replaces Whisper's pass (tests use scripted results) for a policy
+    that judges a pass's words; ``on_pass()`` is called after every pass (the captions server posts the captions then).
     """
 
     def __init__(
         self,
         model: whisper.Whisper | None,
         source: Source,
-        policy: CommitPolicy | str = DEFAULT_POLICY,
+        policy: CommitPolicy | str | None = None,
         gate: SpeechGate | None = None,
         *,
         min_new_audio_s: float = MIN_NEW_AUDIO_S,
@@ -100,7 +103,10 @@ class LiveTranscriber:
         vad: bool = True,
     ) -> None:
         self.model, self.source = model, source
-        self.policy = make_policy(policy) if isinstance(policy, str) else policy
+        policy = policy or (DEFAULT_POLICY if transcribe_fn is None else WORDS_POLICY)
+        self.policy = make_policy(policy, language=language) if isinstance(policy, str) else policy
+        if transcribe_fn is not None and isinstance(self.policy, DecodingPolicy):
+            raise ValueError(f"The {self.policy.name} policy decodes the buffer itself: give it no transcribe_fn.")
         self.gate = gate if gate is not None else SpeechGate()
         self.voice = VoiceDetector() if vad else None
         self.min_new_audio_s, self.language = min_new_audio_s, language
@@ -152,10 +158,16 @@ class LiveTranscriber:
         no_voice = self.voice is not None and not self.voice.heard_speech_since(self.buffer.start)
         if no_voice or self.gate.is_silent(audio):
             segments, compute_s = [], 0.0
+            decision = self.policy.decide(segments, start_s, end_s, final=final)
+        elif isinstance(self.policy, DecodingPolicy):  # AlignAtt: the policy decodes the buffer itself
+            heard, decision = self.policy.pass_over(
+                self.model, np.array(audio), start_s, end_s, prompt, final, self.language
+            )
+            segments, compute_s = [heard], time.monotonic() - started
         else:
             result = self._transcribe_fn(np.array(audio), prompt)
             segments, compute_s = segments_to_words(result, start_s, self.gate), time.monotonic() - started
-        decision = self.policy.decide(segments, start_s, end_s, final=final)
+            decision = self.policy.decide(segments, start_s, end_s, final=final)
         clock = self._clock()
         commit = tuple(replace(w, committed_at=clock) for w in decision.commit)
         with self._lock:

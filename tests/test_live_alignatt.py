@@ -1,0 +1,174 @@
+"""The AlignAtt commit policy (course_utils.live.alignatt): a scripted attention map and a scripted decoder decide
+what is committed, what stays tentative and where the buffer is cut; one pass of tiny.en on JFK checks the decoder."""
+
+from __future__ import annotations
+
+import queue
+
+import numpy as np
+import pytest
+import torch
+from whisper.tokenizer import get_tokenizer
+
+import course_utils as cu
+from course_utils import live
+from course_utils.live.alignatt import (
+    FRAME_THRESHOLD,
+    AttentionDecoder,
+    PassResult,
+    TokenStep,
+    last_token_frame,
+    most_attended_frames,
+)
+from course_utils.wer import word_error_rate
+
+TOKENIZER = get_tokenizer(False)  # tiny.en's
+
+
+def attention_peaked_at(peaks: list[int], frames: int = 100, heads: int = 2) -> torch.Tensor:
+    """Alignment heads' weights (heads, tokens, 1500 frames): token i attends to frame ``peaks[i]``."""
+    generator = torch.Generator().manual_seed(0)
+    rows = 1e-3 * torch.rand((heads, len(peaks), 1500), generator=generator)
+    frame = torch.arange(1500)
+    for i, peak in enumerate(peaks):  # a bump a few frames wide, as real attention is
+        rows[:, i] += torch.exp(-0.5 * ((frame - peak) / 2.0) ** 2)
+    return rows / rows.sum(dim=-1, keepdim=True)
+
+
+def test_most_attended_frames_follow_the_peaks_within_the_audio():
+    peaks = [8, 25, 50, 75, 92]  # z-scored over the tokens as whisper.timing does: apart, each keeps its peak
+    found = most_attended_frames(attention_peaked_at(peaks), frames=100)
+    assert np.abs(found.numpy() - peaks).max() <= 2  # within 40 ms of each peak
+
+
+def steps(text: str, frames: list[int]) -> list[TokenStep]:
+    tokens = TOKENIZER.encode(text)
+    assert len(tokens) == len(frames), [TOKENIZER.decode([t]) for t in tokens]
+    return [TokenStep(t, f) for t, f in zip(tokens, frames)]
+
+
+class ScriptedDecoder:
+    """Answers each pass with the next scripted :class:`PassResult`, and remembers the prefix it was given."""
+
+    def __init__(self, *results: PassResult) -> None:
+        self.results, self.prefixes = list(results), []
+
+    def tokenizer(self, language: str):
+        return TOKENIZER
+
+    def decode(self, audio, prefix, prompt="", final=False) -> PassResult:
+        self.prefixes.append(list(prefix))
+        return self.results.pop(0)
+
+
+def result(safe, edge=None, ended=False, frames=150) -> PassResult:
+    return PassResult(safe, edge, ended, "en", frames)
+
+
+def test_a_token_attending_to_the_end_leaves_its_word_tentative_and_commits_the_words_before():
+    ask = steps(" And so my fellow", [10, 30, 45, 60])
+    edge = steps(" Americans", [140])[0]  # frame 140 of 150: within FRAME_THRESHOLD of the end
+    assert 150 - edge.frame < FRAME_THRESHOLD
+    policy = live.AlignAttPolicy(decoder=ScriptedDecoder(result(ask, edge)))
+    heard, decision = policy.pass_over(None, np.zeros(48_000, np.float32), 10.0, 13.0)
+    assert [w.text for w in decision.commit] == [" And", " so", " my", " fellow"]
+    assert [w.text for w in decision.tentative] == [" Americans"]
+    assert [w.text for w in heard] == [" And", " so", " my", " fellow", " Americans"]
+    # word times are the attended frames (20 ms each) from the buffer's start; a word ends where the next begins
+    assert decision.commit[0].start == pytest.approx(10.0 + 10 * 0.02)
+    assert decision.commit[-1].end == pytest.approx(10.0 + 140 * 0.02)
+
+
+def test_a_word_split_across_tokens_waits_whole_when_its_last_token_attends_to_the_end():
+    tokens = steps(" ill-disposed", [20, 30, 40, 140][: len(TOKENIZER.encode(" ill-disposed"))])
+    *safe, edge = tokens
+    policy = live.AlignAttPolicy(decoder=ScriptedDecoder(result(steps(" the", [5]) + safe, edge)))
+    _, decision = policy.pass_over(None, np.zeros(48_000, np.float32), 0.0, 3.0)
+    assert [w.text for w in decision.commit] == [" the"]
+    assert [w.text for w in decision.tentative] == [" ill-disposed"]
+
+
+def test_committed_tokens_are_the_next_pass_prefix_and_are_never_decoded_again():
+    first = steps(" ask not", [10, 20])
+    decoder = ScriptedDecoder(
+        result(first, steps(" what", [145])[0]),
+        result(steps(" what your country", [30, 60, 90]), ended=True, frames=200),
+    )
+    policy = live.AlignAttPolicy(decoder=decoder)
+    _, one = policy.pass_over(None, np.zeros(48_000, np.float32), 0.0, 3.0)
+    _, two = policy.pass_over(None, np.zeros(64_000, np.float32), 0.0, 4.0)
+    assert decoder.prefixes == [[], [s.token for s in first]]
+    assert live.join_words(one.commit + two.commit) == "ask not what your country"
+    assert [w.text for w in policy.committed] == [" ask", " not", " what", " your", " country"]
+
+
+def test_an_overlong_buffer_is_cut_at_a_committed_sentence_end_found_by_attention():
+    decoder = ScriptedDecoder(
+        result(steps(" Thank you. And so", [10, 40, 60, 100, 120]), steps(" my", [190])[0], frames=200)
+    )
+    policy = live.AlignAttPolicy(max_buffer_s=3.0, decoder=decoder)
+    _, decision = policy.pass_over(None, np.zeros(64_000, np.float32), 5.0, 9.0)
+    assert [w.text for w in decision.commit] == [" Thank", " you.", " And", " so"]
+    assert decision.trim_to_s == pytest.approx(5.0 + 100 * 0.02)  # where " And" begins: the end of " you."
+    assert [w.word.text for w in policy.in_buffer] == [" And", " so"]  # the next pass's prefix
+
+
+def test_a_long_buffer_is_cut_after_its_last_committed_word_and_a_silent_one_keeps_its_end():
+    decoder = ScriptedDecoder(result(steps(" on and on", [100, 300, 500]), steps(" and", [760])[0], frames=800))
+    policy = live.AlignAttPolicy(max_buffer_s=12.0, decoder=decoder)
+    _, decision = policy.pass_over(None, np.zeros(16 * 16_000, np.float32), 0.0, 16.0)
+    assert decision.trim_to_s == pytest.approx(760 * 0.02) and policy.in_buffer == []
+    assert policy.decide([], 16.0, 20.0).trim_to_s == pytest.approx(18.0)  # nothing heard: keep the last 2 s
+
+
+def test_attention_decoder_on_jfk_stops_at_the_end_of_cut_audio_and_finishes_on_the_last_pass(tiny_en, jfk_audio):
+    decoder = AttentionDecoder(tiny_en)
+    cut = decoder.decode(jfk_audio[: int(5.5 * cu.SAMPLE_RATE)], [])
+    assert cut.edge is not None and cut.edge.frame >= cut.frames - FRAME_THRESHOLD
+    assert all(s.frame < cut.frames - FRAME_THRESHOLD for s in cut.safe)
+    whole = decoder.decode(jfk_audio, [], final=True)
+    text = TOKENIZER.decode([s.token for s in whole.safe])
+    assert whole.ended and word_error_rate(cu.clip("jfk").transcript, text).wer < 0.1
+    frames = [s.frame for s in whole.safe]
+    assert frames[-1] > frames[0] and whole.attention.shape[1] == whole.frames
+
+
+def test_a_pause_after_the_committed_words_cuts_the_buffer_but_keeps_the_pause_end():
+    decoder = ScriptedDecoder(result(steps(" Thank you.", [10, 40, 41]), ended=True, frames=200))
+    policy = live.AlignAttPolicy(decoder=decoder)
+    _, decision = policy.pass_over(None, np.zeros(64_000, np.float32), 5.0, 9.0)
+    assert live.join_words(decision.commit) == "Thank you." and decision.tentative == []
+    assert decision.trim_to_s == pytest.approx(9.0 - 1.0) and policy.in_buffer == []
+
+
+def test_the_live_loop_hands_alignatt_the_pass_and_trims_where_it_cuts():
+    chunks = queue.Queue()
+    chunks.put(np.full(4 * cu.SAMPLE_RATE, 0.1, np.float32))
+    decoder = ScriptedDecoder(result(steps(" Thank you.", [10, 40, 41]), ended=True, frames=200))
+    transcriber = live.LiveTranscriber(None, live.QueueSource(chunks), live.AlignAttPolicy(decoder=decoder), vad=False)
+    transcriber.pull()
+    transcriber.step()
+    assert transcriber.text == "Thank you." and transcriber.buffer.start_s == pytest.approx(3.0)
+    assert transcriber.passes[0].commit == tuple(transcriber.committed)
+
+
+def test_alignatt_is_the_default_and_refuses_a_replacement_for_whisper():
+    source = live.QueueSource(queue.Queue())
+    assert isinstance(live.LiveTranscriber(None, source).policy, live.AlignAttPolicy)
+    scripted = live.LiveTranscriber(None, source, transcribe_fn=lambda audio, prompt: {"segments": []})
+    assert isinstance(scripted.policy, live.LocalAgreementPolicy)  # a scripted Whisper's words need judging
+    with pytest.raises(ValueError, match="decodes the buffer itself"):
+        live.LiveTranscriber(None, source, "alignatt", transcribe_fn=lambda audio, prompt: {"segments": []})
+
+
+def test_the_last_tokens_frame_alone_is_the_last_row_of_the_whole_map():
+    rows = attention_peaked_at([8, 25, 50, 75, 92])
+    assert last_token_frame(rows, 100) == most_attended_frames(rows, 100)[-1]
+    assert last_token_frame(rows[:, :3], 100) == most_attended_frames(rows[:, :3], 100)[-1]
+
+
+def test_a_decoding_loop_is_found_at_the_end_of_the_tokens():
+    bit = TOKENIZER.encode(" a bit of")
+    assert live.alignatt.repeated_tail(TOKENIZER.encode(" I'm sorry") + bit * 3) == 2 * len(bit)
+    assert live.alignatt.repeated_tail(TOKENIZER.encode(" I'm sorry") + bit * 2) == 0  # said twice: speech
+    assert live.alignatt.repeated_tail(TOKENIZER.encode(" no no no")) == 2
