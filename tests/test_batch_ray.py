@@ -85,9 +85,9 @@ def test_a_worker_killed_mid_run_is_survived_and_every_file_done_once(two_nodes,
     written = Counter()
     write = cli.write_result
 
-    def counting_write(folder, name, result, source):
+    def counting_write(folder, name, result, source, srt=None):
         written[name] += 1
-        write(folder, name, result, source)
+        write(folder, name, result, source, srt)
 
     monkeypatch.setattr(cli, "write_result", counting_write)
     monkeypatch.setattr(ray_engine, "RECORDINGS_PER_CALL", 1)  # a file written after each call: one to kill between
