@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import filecmp
 import functools
 import gzip
 import hashlib
@@ -21,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -606,6 +608,32 @@ def check() -> int:
         ]
     print("MISMATCH in " + ", ".join(different) if different else "OK: rebuilt outputs match SHA256SUMS and the CSVs")
     return 1 if different else 0
+
+
+def same_bytes(built: Path, committed: Path) -> bool:
+    """Whether a rebuilt file matches the committed one byte for byte (False when none is committed)."""
+    return committed.is_file() and filecmp.cmp(built, committed, shallow=False)
+
+
+def write_or_check(
+    doc: str,
+    write: Callable[[Path], None],
+    outputs: Callable[[Path], list[str]],
+    same: Callable[[Path, Path], bool] = same_bytes,
+) -> int:
+    """The command line of build_nonspeech.py and build_voices.py: ``write`` their files into data/, or with
+    ``--check`` into a temporary folder, and name each of ``outputs`` (paths relative to that folder) that is not
+    ``same`` as data/'s; exit status 1 if any differs."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="rebuild into a temp dir and compare")
+    if not parser.parse_args().check:
+        write(DATA_DIR)
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        write(Path(tmp))
+        differ = [name for name in outputs(Path(tmp)) if not same(Path(tmp) / name, DATA_DIR / name)]
+    print("\n".join(f"differs: {name}" for name in differ) or "every file matches")
+    return 1 if differ else 0
 
 
 if __name__ == "__main__":

@@ -13,17 +13,14 @@ part of what is measured. Needs numpy, soundfile and soxr; downloads are cached 
 
 from __future__ import annotations
 
-import argparse
 import csv
-import filecmp
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from build_clips import MOH_MUSIC, MUSIC_CREDITS, SAMPLE_RATE_HZ, _deb, fetch, load, rms_db, to_16k
+from build_clips import MOH_MUSIC, MUSIC_CREDITS, SAMPLE_RATE_HZ, _deb, fetch, load, rms_db, to_16k, write_or_check
 
 DATA_DIR = Path(__file__).resolve().parent
 FROZEN_BUBBLE = _deb(
@@ -233,21 +230,11 @@ def write(folder: Path) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="rebuild into a temp dir and compare")
-    if not parser.parse_args().check:
-        write(DATA_DIR)
-        return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        write(Path(tmp))
-        names = ["nonspeech.csv"] + [f"nonspeech/{p.name}" for p in sorted((Path(tmp) / "nonspeech").iterdir())]
-        differ = [
-            n
-            for n in names
-            if not (DATA_DIR / n).is_file() or not filecmp.cmp(Path(tmp) / n, DATA_DIR / n, shallow=False)
-        ]
-    print("\n".join(f"differs: {n}" for n in differ) or "every file matches")
-    return 1 if differ else 0
+    return write_or_check(
+        __doc__,
+        write,
+        lambda out: ["nonspeech.csv"] + [f"nonspeech/{p.name}" for p in sorted((out / "nonspeech").iterdir())],
+    )
 
 
 if __name__ == "__main__":
