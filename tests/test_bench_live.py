@@ -31,11 +31,11 @@ def test_commit_latencies_match_words_by_alignment():
 
 RESULT = {
     "dropped_samples": 0,
-    "latency_median_s": 1.9,
-    "latency_p95_s": 4.5,
+    "latency_median_s": 1.4,
+    "latency_p95_s": 2.6,
     "rtf": 0.4,
     "max_buffer_s": 12.0,
-    "wer_committed": 0.08,
+    "wer_committed": 0.07,
     "wer_offline": 0.05,
     "wer_vs_offline": 0.04,
     "samples_recorded": 100,
@@ -63,8 +63,17 @@ def test_targets_and_table():
         "wer_gap": True,
     }
     text = bench_live.table(RESULT)
-    assert "commit latency p95 (s)                         4.5  <= 4         MISSED" in text
-    assert "WER gap (committed - offline)                 +3.0  <= 3 points  ok" in text
+    assert "commit latency p95 (s)                         2.6  <= 2.5       MISSED" in text
+    assert "WER gap (committed - offline)                 +2.0  <= 2 points  ok" in text
+    over = {**RESULT, "latency_median_s": 1.51, "wer_committed": 0.0701}  # just over tiny.en's bounds
+    assert not bench_live.check_targets(over)["latency_median_s"] and not bench_live.check_targets(over)["wer_gap"]
+    base = bench_live.check_targets({**RESULT, "model": "base", "wer_committed": 0.08})  # base: 2.5 s, 4 s, 3 points
+    assert base["latency_median_s"] and base["latency_p95_s"] and base["wer_gap"]
+    assert not bench_live.check_targets({**RESULT, "model": "base", "latency_p95_s": 4.01})["latency_p95_s"]
+    small = bench_live.check_targets({**RESULT, "model": "small"})  # no latency target for other models
+    assert small == {"dropped_samples": True, "max_buffer_s": True}
+    small_table = bench_live.table({**RESULT, "model": "small"})
+    assert next(line for line in small_table.splitlines() if line.startswith("commit latency p95")).endswith("2.6")
     no_reference = {**RESULT, "wer_committed": None, "wer_offline": None}
     assert bench_live.check_targets(no_reference)["wer_gap"] is None
     assert "WER gap" in bench_live.table(no_reference)
@@ -94,6 +103,8 @@ def test_help_is_complete_plain_text(capsys):
     out = capsys.readouterr().out
     assert "--audio" in out and "--reference" in out and "--json" in out and "minus the time its end" in out
     assert "``" not in out and "The targets below" not in out
+    assert "Targets for tiny.en" in out and "Targets for base" in out
+    assert "  commit latency p95 (s)         <= 2.5  (at --speed 1 only)" in out
     assert "  commit latency p95 (s)         <= 4  (at --speed 1 only)" in out
     assert "--trace FILE" in out and "--plot PNG" in out and "--clip ID" in out and "{sentences,segments}" in out
     assert out.rstrip().endswith("not checked (targets hold at --speed 1).")

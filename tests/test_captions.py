@@ -153,6 +153,27 @@ def test_usage_errors_are_one_line(capsys):
         assert error.count("\n") == 1 and error.startswith("python -m course_utils captions: error:"), error
 
 
+def test_the_policy_option_reaches_the_server(monkeypatch, tiny_en):
+    made = {}
+
+    class Recorded:
+        def __init__(self, model, **options):
+            made.update(options)
+
+        def url(self, path, with_token=True):
+            return path
+
+        def run(self):
+            pass
+
+    monkeypatch.setattr("course_utils.captions.cli.load_model", lambda name: tiny_en)
+    monkeypatch.setattr("course_utils.captions.cli.CaptionServer", Recorded)
+    assert course_utils_main(["captions", "--policy", "agreement"]) == 0
+    assert made["policy"] == "agreement"
+    assert course_utils_main(["captions"]) == 0 and made["policy"] == "alignatt"
+    assert course_utils_main(["captions", "--policy", "fastest"]) == 2
+
+
 def test_bad_input_closes_only_its_own_connection(tiny_en, start_server, server_log):
     server = start_server(tiny_en, token=TOKEN)
     viewers, speaker = server.url("/ws/captions"), server.url("/ws/speaker")
@@ -201,7 +222,7 @@ def test_bad_input_closes_only_its_own_connection(tiny_en, start_server, server_
 
 
 def test_every_reading_viewer_gets_every_version_of_a_streamed_take(tiny_en, start_server):
-    server = start_server(tiny_en)
+    server = start_server(tiny_en, policy="agreement")  # LocalAgreement here; AlignAtt, the default, in the next test
 
     async def speak_and_watch():
         watching = [asyncio.ensure_future(final_captions(server.url("/ws/captions"))) for _ in range(VIEWERS)]
@@ -225,6 +246,7 @@ def test_every_reading_viewer_gets_every_version_of_a_streamed_take(tiny_en, sta
         assert versions == list(range(versions[0], last.version + 1)), versions  # none skipped, none repeated
         assert final["committed"] == last.committed and not final["finished"]  # a speaker may come again
     assert {"household", "telemarketers", "received"} <= {word_key(w) for w in last.committed.split()}, last
+    assert server.listener.policy_name == "agreement"
 
 
 def test_fifty_viewers_get_the_final_text_and_no_audio_is_dropped(tiny_en, start_server):

@@ -411,6 +411,31 @@ def test_live_loop_commits_every_word_once_and_receives_every_sample(policy):
     assert run.dropped_samples == 0 and run.summary()["dropped_samples"] == 0
 
 
+class OneChunkPerPull:
+    """A queue that hands the live loop one chunk per pull, as a microphone's chunks arrive one at a time."""
+
+    def __init__(self, chunks):
+        self.chunks, self.ready = [*chunks, None], True
+
+    def get(self, timeout=None):
+        return self.get_nowait()
+
+    def get_nowait(self):
+        self.ready = not self.ready
+        if self.ready or not self.chunks:
+            raise queue.Empty
+        return self.chunks.pop(0)
+
+
+def test_a_chunk_a_few_samples_short_still_starts_a_pass():
+    short = np.zeros(int(0.5 * SR) - 10, np.float32)  # 0.5 s by the microphone's clock, 10 samples short
+    transcriber = live.LiveTranscriber(
+        None, live.QueueSource(OneChunkPerPull([short] * 6)), "segment", transcribe_fn=lambda a, p: {}, vad=False
+    )
+    transcriber.loop()
+    assert len(transcriber.passes) == 6 + 1  # one per chunk, then the last pass at the end
+
+
 # 14 s without a pause, in sentences of 8 words
 DENSE_SCRIPT = [(f"word{i}{'.' if i % 8 == 7 else ''}", 0.3 + 0.35 * i, 0.6 + 0.35 * i) for i in range(40)]
 

@@ -113,12 +113,25 @@ def test_an_overlong_buffer_is_cut_at_a_committed_sentence_end_found_by_attentio
     assert [w.word.text for w in policy.in_buffer] == [" And", " so"]  # the next pass's prefix
 
 
-def test_a_long_buffer_is_cut_after_its_last_committed_word_and_a_silent_one_keeps_its_end():
+def test_a_long_buffer_is_cut_after_its_last_word_with_a_known_end_and_a_silent_one_keeps_its_end():
     decoder = ScriptedDecoder(result(steps(" on and on", [100, 300, 500]), steps(" and", [760])[0], frames=800))
     policy = live.AlignAttPolicy(max_buffer_s=12.0, decoder=decoder)
     _, decision = policy.pass_over(None, np.zeros(16 * 16_000, np.float32), 0.0, 16.0)
-    assert decision.trim_to_s == pytest.approx(760 * 0.02) and policy.in_buffer == []
+    # the last " on" ends where the tentative " and" begins, unknown (its token attends to the end): cut before it
+    assert decision.trim_to_s == pytest.approx(500 * 0.02) and [c.word.text for c in policy.in_buffer] == [" on"]
     assert policy.decide([], 16.0, 20.0).trim_to_s == pytest.approx(18.0)  # nothing heard: keep the last 2 s
+
+
+def test_a_sentence_end_before_a_tentative_word_is_not_a_cut():
+    # "... telemarketers." committed, " Please" tentative at the audio's end: cutting after "telemarketers." would
+    # cut at the end of the audio, into "Please"; the cut goes after the sentence before
+    said = steps(" Hold on. All telemarketers.", [20, 60, 61, 300, 500, 520, 540, 541])
+    decoder = ScriptedDecoder(result(said, steps(" Please", [790])[0], frames=800))
+    policy = live.AlignAttPolicy(max_buffer_s=12.0, decoder=decoder)
+    _, decision = policy.pass_over(None, np.zeros(16 * 16_000, np.float32), 0.0, 16.0)
+    assert live.join_words(decision.commit) == "Hold on. All telemarketers."
+    assert decision.trim_to_s == pytest.approx(300 * 0.02)  # where " All" begins
+    assert [c.word.text for c in policy.in_buffer] == [" All", " telemarketers."]
 
 
 def test_attention_decoder_on_jfk_stops_at_the_end_of_cut_audio_and_finishes_on_the_last_pass(tiny_en, jfk_audio):
@@ -139,6 +152,23 @@ def test_a_pause_after_the_committed_words_cuts_the_buffer_but_keeps_the_pause_e
     _, decision = policy.pass_over(None, np.zeros(64_000, np.float32), 5.0, 9.0)
     assert live.join_words(decision.commit) == "Thank you." and decision.tentative == []
     assert decision.trim_to_s == pytest.approx(9.0 - 1.0) and policy.in_buffer == []
+
+
+def test_no_pause_cut_while_the_voice_detector_hears_speech_the_decoder_missed():
+    # "The" (ends at 5.82 s), then end-of-text: the decoder heard nothing more, but the VAD heard speech until 8.8 s
+    for speech_until_s, cut in ((8.8, None), (6.3, 8.0), (None, 8.0)):  # missed words; the tail of "The"; no VAD
+        decoder = ScriptedDecoder(result(steps(" The", [40]), ended=True, frames=200))
+        policy = live.AlignAttPolicy(decoder=decoder)
+        _, decision = policy.pass_over(None, np.zeros(64_000, np.float32), 5.0, 9.0, speech_until_s=speech_until_s)
+        assert live.join_words(decision.commit) == "The"
+        assert decision.trim_to_s == (None if cut is None else pytest.approx(cut)), speech_until_s
+
+
+def test_an_overlong_buffer_without_committed_words_keeps_its_end():
+    decoder = ScriptedDecoder(result([], ended=True, frames=950))
+    policy = live.AlignAttPolicy(max_buffer_s=18.0, decoder=decoder)
+    _, decision = policy.pass_over(None, np.zeros(19 * 16_000, np.float32), 0.0, 19.0, speech_until_s=18.9)
+    assert decision.commit == [] and decision.trim_to_s == pytest.approx(18.0)
 
 
 def test_the_live_loop_hands_alignatt_the_pass_and_trims_where_it_cuts():

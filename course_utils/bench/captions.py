@@ -29,13 +29,14 @@ import websockets
 from ..audio import load_audio
 from ..commands import UsageError, reading_user_input
 from ..data import clip
+from ..live import BROWSER_CHUNK_S
 from ..models import load_model
 
 VIEWERS = 200
 MODEL = "tiny.en"
 CLIP = "long_speech"  # 68 s of English read speech
 SPEAKER_RATE_HZ = 44_100  # headless Chromium's rate, as the speaker page sends it
-CHUNK_S = 0.25  # seconds of audio per message, as the speaker page sends
+CHUNK_S = BROWSER_CHUNK_S  # seconds of audio per message, as the speaker page sends
 TARGET_P95_MS = 250.0  # delivery target: 95 % of versions reach a viewer within this
 WARM_UP_S = 8.0  # seconds of the clip sent as a first, unmeasured take: Whisper's memory settles before measuring
 STALLED_RCVBUF_BYTES = 4096  # the stalled viewer's socket receive buffer: small, so that it fills at once

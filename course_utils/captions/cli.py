@@ -17,6 +17,7 @@ import argparse
 
 from ..audio import load_audio
 from ..commands import DEFAULT_MODEL, UsageError, add_language_option, language_option, reading_user_input
+from ..live import DEFAULT_POLICY, POLICIES
 from ..models import load_model
 from .listen import TASKS
 from .server import HOST, PORT, CaptionServer, require_token_off_loopback
@@ -34,6 +35,12 @@ def main(argv: list[str] | None = None) -> int:
         choices=TASKS,
         default="transcribe",
         help="transcribe (default), or translate into English (a multilingual model)",
+    )
+    parser.add_argument(
+        "--policy",
+        default=DEFAULT_POLICY,
+        choices=sorted(POLICIES),
+        help=f"when words are shown as final (default {DEFAULT_POLICY}; see bench-live --policy and notebook 05)",
     )
     add_language_option(parser)
     parser.add_argument("--audio", metavar="FILE", help="play this file in real time instead of the speaker page")
@@ -70,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             model,
             task=args.task,
             language=language,
+            policy=args.policy,
             audio=audio,
             host=args.host,
             port=args.port,

@@ -71,7 +71,7 @@ from starlette.websockets import WebSocket
 
 from ..audio import load_audio
 from ..chunks import ChunkAssembler
-from ..live import SimulatedMicrophone
+from ..live import BROWSER_CHUNK_S, DEFAULT_POLICY, SimulatedMicrophone
 from .listen import Captions, Listener, SpeakerSource
 
 HOST = "127.0.0.1"
@@ -289,9 +289,9 @@ class CaptionServer:
     in the foreground until Ctrl-C (the command line); :meth:`stop` ends every thread and connection.
 
     ``audio``: a file (or 16 kHz samples) played in real time (``speed`` times faster) instead of the speaker
-    page. ``task``, ``language``: as Whisper's (``language=None`` detects it in every pass). ``port=0`` picks a
-    free port (see :attr:`port`). ``token``: the secret every route needs (required unless ``host`` is this
-    machine only). ``allow_origins``: other origins whose pages may open the WebSockets ("https://obs.lan:8443").
+    page. ``task``, ``language``: as Whisper's (``language=None`` detects it in every pass). ``policy``: the live
+    commit policy's name (:data:`course_utils.live.POLICIES`). ``port=0`` picks a free port (see :attr:`port`).
+    ``token``: the secret every route needs (required unless ``host`` is this machine only). ``allow_origins``: other origins whose pages may open the WebSockets ("https://obs.lan:8443").
     ``allow_hosts``: other names this server is reached by ("laptop.local"). ``certfile``, ``keyfile``: serve
     https (PEM files). ``start_within_s``, ``audio_gap_s``: seconds before a speaker that sends no start, or no
     audio, loses its slot. A bad argument raises a ValueError that says what to change.
@@ -303,6 +303,7 @@ class CaptionServer:
         *,
         task: str = "transcribe",
         language: str | None = None,
+        policy: str = DEFAULT_POLICY,
         audio=None,
         host: str = HOST,
         port: int = PORT,
@@ -325,7 +326,7 @@ class CaptionServer:
         self.start_within_s, self.audio_gap_s = start_within_s, audio_gap_s
         self.audio = None if audio is None else load_audio(audio)
         self.board = CaptionBoard()
-        self.listener = Listener(model, self._post_from_thread, task, language)
+        self.listener = Listener(model, self._post_from_thread, task, language, policy)
         self.app = Starlette(
             routes=[
                 *(Route(path, self._page(name)) for path, name in PAGE_FILES.items()),
@@ -426,7 +427,7 @@ class CaptionServer:
         self._loop = asyncio.get_running_loop()
         await self._blocking(self.listener.warm_up)
         if self.audio is not None:
-            await self._blocking(self.listener.begin, SimulatedMicrophone(self.audio, speed=self.speed))
+            await self._blocking(self.listener.begin, SimulatedMicrophone(self.audio, BROWSER_CHUNK_S, self.speed))
         yield
         self.board.close()
 

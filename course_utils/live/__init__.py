@@ -38,12 +38,13 @@ from .policies import (
 )
 from .registry import DEFAULT_POLICY, POLICIES, make_policy
 from .runs import LiveRun, run_live, run_live_in_process, transcribe_in_child
-from .sources import CHUNK_S, MicrophoneSource, QueueSource, SimulatedMicrophone
+from .sources import BROWSER_CHUNK_S, CHUNK_S, MicrophoneSource, QueueSource, SimulatedMicrophone
 from .transcriber import LiveState, LiveTranscriber, Pass
 from .whisper_pass import encoder_remembered, transcribe_buffer, warm_up
 from .words import Word, join_words, segments_to_words, word_key
 
 __all__ = [
+    "BROWSER_CHUNK_S",
     "CHUNK_S",
     "DEFAULT_POLICY",
     "POLICIES",

@@ -13,10 +13,12 @@ Simul-Whisper and ufal/SimulStreaming) needs one pass per piece of new audio, no
   it are committed; at end-of-text every word is.
 
 The buffer is cut where the decoder has finished: in a pause after the committed words (end-of-text and
-``PAUSE_S`` without a word, keeping the pause's last ``KEEP_AFTER_PAUSE_S``), and, once it is longer than
-``max_buffer_s``, after its last committed sentence (or word), located by the tokens' attended frames; the
-committed words cut off leave the decoder's prefix and become the prompt. Word times are those attended frames
-(source seconds).
+``PAUSE_S`` without a word, keeping the pause's last ``KEEP_AFTER_PAUSE_S``; and, when the live loop has a voice
+activity detector, no speech it heard after them: a decoder that missed words must not throw their audio away),
+and, once it is longer than ``max_buffer_s``, after its last committed sentence (or word) whose end is known (the
+next word's start: not the tentative word's, whose token attends to the end of the audio), located by the tokens'
+attended frames; the committed words cut off leave the decoder's prefix and become the prompt. Word times are
+those attended frames (source seconds).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ MIN_WINDOW = 1000  # log-Mel frames (10 s) encoded at least then: Whisper is los
 TITLES = {"mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "vs", "etc"}  # end with "." inside a sentence
 PAUSE_S = 1.5  # seconds after the committed words in which the decoder heard nothing: a pause, the buffer is cut
 KEEP_AFTER_PAUSE_S = 1.0  # seconds at the end of such a pause kept in the buffer (a word may be starting)
+VAD_TAIL_S = 0.5  # seconds after the committed words' end in which the VAD may still hear their last word's tail
 LOOP_REPEATS = 3  # a run of tokens said this many times in a row is a decoding loop, not speech
 LOOP_TOKENS = 8  # longest run of tokens looked for
 TOKENS_PER_S = 8  # most new tokens per second of buffer a pass may decode (speech is about 3 to 4): stops loops
@@ -284,9 +287,11 @@ class AlignAttPolicy:
         prompt: str = "",
         final: bool = False,
         language: str | None = None,
+        speech_until_s: float | None = None,
     ) -> tuple[list[Word], Decision]:
         """Decode the buffer ``audio`` (source seconds ``start_s`` to ``end_s``) after the committed tokens;
-        returns the words heard (committed and tentative) and the :class:`Decision`."""
+        returns the words heard (committed and tentative) and the :class:`Decision`. ``speech_until_s``: source
+        time where the voice activity detector last heard speech (None: no detector, the decoder alone decides)."""
         if self.decoder is None:
             self.decoder = AttentionDecoder(model, self.task, self.language or language, self.frame_threshold, self.pad)
         prefix = [t for w in self.in_buffer for t in w.tokens]
@@ -301,11 +306,16 @@ class AlignAttPolicy:
         self.committed += [c.word for c in new]
         if final:
             trim = self._cut_after(len(self.in_buffer)) if self.in_buffer else _keep_last(start_s, end_s, 0.0)
-        elif result.ended and not tentative and end_s - self._heard_until(start_s) > PAUSE_S:
+        elif result.ended and not tentative and self._paused(start_s, end_s, speech_until_s):
             trim = self._cut_after(len(self.in_buffer), end_s - KEEP_AFTER_PAUSE_S)  # a pause: keep only its end
         elif end_s - start_s > self.max_buffer_s and self.in_buffer:
-            sentences = [i + 1 for i, c in enumerate(self.in_buffer) if ends_sentence(c.word)]
-            trim = self._cut_after(sentences[-1] if sentences else len(self.in_buffer))
+            # a committed word ends where the next begins; where the tentative word begins is not known yet (its token
+            # attends to the end of the audio), so a cut after the last committed word could take the next one's start
+            closed = self.in_buffer[:-1] if tentative and len(self.in_buffer) > 1 else self.in_buffer
+            sentences = [i + 1 for i, c in enumerate(closed) if ends_sentence(c.word)]
+            trim = self._cut_after(sentences[-1] if sentences else len(closed))
+        elif end_s - start_s > self.max_buffer_s:  # nothing committed in it: the decoder hears no words there
+            trim = self._cut_after(0, end_s - KEEP_AFTER_PAUSE_S)
         else:
             trim = None
         heard = [c.word for c in new] + [w for w, _ in tentative]
@@ -320,6 +330,13 @@ class AlignAttPolicy:
         if trim is not None:
             self.in_buffer = [c for c in self.in_buffer if c.word.end > trim]
         return Decision([], [], trim)
+
+    def _paused(self, start_s: float, end_s: float, speech_until_s: float | None) -> bool:
+        """Whether the decoder heard no word in the last ``PAUSE_S`` seconds after the committed words, nor the voice
+        activity detector (if any) any speech after them."""
+        heard_until = self._heard_until(start_s)
+        vad_quiet = speech_until_s is None or speech_until_s <= heard_until + VAD_TAIL_S
+        return end_s - heard_until > PAUSE_S and vad_quiet
 
     def _heard_until(self, start_s: float) -> float:
         """Source time where the committed words in the buffer end (its start when there are none)."""

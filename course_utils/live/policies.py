@@ -56,14 +56,23 @@ class CommitPolicy(Protocol):
 class DecodingPolicy(Protocol):
     """A commit policy that decodes the buffer itself (AlignAtt, ``alignatt``): the live loop hands it the pass
     instead of Whisper's words. ``pass_over`` returns the words heard and the :class:`Decision`; ``decide`` is
-    still asked after a skipped pass (silence), with nothing heard."""
+    still asked after a skipped pass (silence), with nothing heard. ``speech_until_s``: the source time where the
+    live loop's voice activity detector last heard speech (None without one)."""
 
     name: str
 
     def decide(self, segments: list[list[Word]], start_s: float, end_s: float, final: bool = False) -> Decision: ...
 
     def pass_over(
-        self, model, audio, start_s: float, end_s: float, prompt: str = "", final: bool = False, language=None
+        self,
+        model,
+        audio,
+        start_s: float,
+        end_s: float,
+        prompt: str = "",
+        final: bool = False,
+        language=None,
+        speech_until_s: float | None = None,
     ) -> tuple[list[Word], Decision]: ...
 
 

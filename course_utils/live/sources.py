@@ -17,6 +17,7 @@ import numpy as np
 from ..audio import SAMPLE_RATE, load_audio
 
 CHUNK_S = 1.0  # seconds of audio the recording loop hands over at a time
+BROWSER_CHUNK_S = 0.25  # seconds per chunk the browser's recorder sends (course_utils.recorder.CHUNK_SECONDS)
 DEVICE_BUFFER_S = 2.0  # seconds of audio a (simulated) sound card holds before it overwrites the oldest
 STOP_TIMEOUT_S = 30.0  # seconds to wait for a loop to finish its last pass when stopping
 

@@ -27,7 +27,9 @@ from .whisper_pass import transcribe_buffer, warm_up
 from .words import Word, join_words, segments_to_words
 
 PassFunction = Callable[[np.ndarray, str], dict]  # (16 kHz audio, prompt) -> a result shaped like Whisper's
-MIN_NEW_AUDIO_S = 0.5  # seconds of new audio the transcribing loop waits for before its next pass
+MIN_NEW_AUDIO_S = 0.25  # seconds of new audio the transcribing loop waits for before its next pass: one browser chunk
+CLOCK_SLACK_S = 0.02  # seconds a chunk may fall short of its length: a microphone hands over what its clock says
+# arrived, so a 0.5 s chunk can hold 0.498 s; without this slack such a chunk would wait for the next one
 PROMPT_CHARS = 200  # characters of committed text given to Whisper as its prompt
 
 
@@ -160,8 +162,9 @@ class LiveTranscriber:
             segments, compute_s = [], 0.0
             decision = self.policy.decide(segments, start_s, end_s, final=final)
         elif isinstance(self.policy, DecodingPolicy):  # AlignAtt: the policy decodes the buffer itself
+            speech_until_s = None if self.voice is None else self.voice.speech_until / SAMPLE_RATE
             heard, decision = self.policy.pass_over(
-                self.model, np.array(audio), start_s, end_s, prompt, final, self.language
+                self.model, np.array(audio), start_s, end_s, prompt, final, self.language, speech_until_s
             )
             segments, compute_s = [heard], time.monotonic() - started
         else:
@@ -226,7 +229,7 @@ class LiveTranscriber:
         arrived, one pass; after the source's end, one last pass that commits everything."""
         while not self._abort.is_set():
             ended = self.pull(wait_s=0.1)
-            if ended or self.new_audio_s >= self.min_new_audio_s:
+            if ended or self.new_audio_s >= self.min_new_audio_s - CLOCK_SLACK_S:
                 self.step(final=ended)
             if ended:
                 return

@@ -54,7 +54,9 @@ def test_record_and_transcribe(flavour, jupyter, launch_chromium, open_notebook,
         time.sleep(0.2)
     assert loudest > 30, "the level meter did not move"  # percent of its width: -42 dBFS and up
     save_screenshot(widget, f"recorder-{flavour}-recording.png")
+    shown, clicked = seconds_shown(widget), time.monotonic()
     button.click()
+    latest_s = shown + (time.monotonic() - clicked) + 1.0  # a loaded machine handles the click late: seconds later
     status = widget.locator(".wlr-status")
     expect(status).to_have_text(re.compile(r"Recorded \d+\.\d s in \d+ chunks"), timeout=20_000)
     recorded = float(re.search(r"Recorded (\d+\.\d) s", status.inner_text()).group(1))
@@ -68,7 +70,8 @@ def test_record_and_transcribe(flavour, jupyter, launch_chromium, open_notebook,
     assert sample_rate in (44_100, 48_000)
     assert kernel.evaluate("recorder.chunks_received") >= 4 * RECORD_SECONDS
     seconds = kernel.evaluate("len(audio) / cu.SAMPLE_RATE")
-    assert abs(seconds - recorded) < 1.0 and abs(seconds - RECORD_SECONDS) < 1.0
+    assert abs(seconds - recorded) < 0.5, "the kernel got a different recording than the page made"
+    assert RECORD_SECONDS - 0.5 < seconds < latest_s, "the recording is cut short or runs past Stop"
     assert kernel.evaluate("len(audio) == len(recorder.audio())")  # the recording, not the fallback clip
     assert kernel.evaluate("description").startswith("Using your recording")
     text = kernel.evaluate("result['text']")
