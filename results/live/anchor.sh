@@ -1,35 +1,35 @@
 #!/usr/bin/env bash
-# The anchor series of results/live/anchor.md: the kit's AlignAtt policy (bench-live --policy alignatt) and
-# ufal/SimulStreaming (as published, patched only to load the kit's checkpoint: results/live/anchor.patch),
-# interleaved, in real time, on long_speech and dense_speech, tiny.en and base, runs 1 to RUNS (default 2);
-# then live translation with base (translate_lag.py). Both systems get 0.5 s chunks. Run from the repository root
-# on an idle machine, with SimulStreaming checked out and patched at $SIMUL:
+# The anchor series of results/live/anchor.md: the kit's AlignAtt policy (bench-live at its defaults: AlignAtt,
+# 0.25 s chunks as the browser sends) and ufal/SimulStreaming (as published, its default 1.2 s chunks; patched only
+# to load the kit's checkpoint: results/live/anchor.patch), interleaved, in real time, on long_speech and
+# dense_speech, tiny.en and base, the runs numbered in RUNS (default "1 2"); in run 1 also SimulStreaming tiny.en with
+# 0.5 s chunks;
+# then live translation with base (translate_lag.py), once per run. Run from the repository root on an idle machine,
+# with SimulStreaming checked out and patched at $SIMUL:
 #   git clone https://github.com/ufal/SimulStreaming $SIMUL && git -C $SIMUL checkout 077ea37 && git -C $SIMUL apply results/live/anchor.patch
 set -uo pipefail
-RUNS=${RUNS:-2}
+RUNS=${RUNS:-"1 2"}
 SIMUL=${SIMUL:-/tmp/simulstreaming}
 OUT=results/live/alignatt
 ROOT=$(pwd)
 mkdir -p "$OUT"
-for run in $(seq 1 "$RUNS"); do
+simul() {  # simul CLIP MODEL CHUNK NAME: SimulStreaming on a bundled clip in real time, its JSON lines to $OUT/NAME.jsonl
+  local audio
+  audio=$(python -c "import course_utils as cu; print(cu.clip('$1').path)")
+  (cd "$SIMUL" && python simulstreaming_whisper.py "$audio" --lan en --task transcribe --min-chunk-size "$3" \
+    --model_path "$HOME/.cache/whisper-lab/ct2-$2.pt") > "$ROOT/$OUT/$4.jsonl" 2> "$ROOT/$OUT/$4.log"
+  python -m course_utils bench-anchor --emissions "$OUT/$4.jsonl" --clip "$1" --model "$2" > "$OUT/$4.json"
+}
+for run in $RUNS; do
   for model in tiny.en base; do
     for clip in long_speech dense_speech; do
       name="$OUT/${clip}_${model}_run${run}"
-      python -m course_utils bench-live --clip "$clip" --model "$model" --policy alignatt --chunk 0.5 --json \
-        --trace "$name.jsonl" > "$name.json"
-      audio=$(python -c "import course_utils as cu; print(cu.clip('$clip').path)")
-      (cd "$SIMUL" && python simulstreaming_whisper.py "$audio" --lan en --task transcribe --min-chunk-size 0.5 \
-        --model_path "$HOME/.cache/whisper-lab/ct2-$model.pt") > "$ROOT/$OUT/simul_${clip}_${model}_run${run}.jsonl" \
-        2> "$ROOT/$OUT/simul_${clip}_${model}_run${run}.log"
+      python -m course_utils bench-live --clip "$clip" --model "$model" --json --trace "$name.jsonl" > "$name.json"
+      simul "$clip" "$model" 1.2 "simul_${clip}_${model}_run${run}"
+      if [ "$run" = 1 ] && [ "$model" = tiny.en ]; then
+        simul "$clip" "$model" 0.5 "simul-0.5s_${clip}_${model}_run${run}"
+      fi
     done
   done
+  python results/live/translate_lag.py alignatt > "$OUT/translate_base_run${run}.json"
 done
-for run in $(seq 1 "$RUNS"); do
-  for model in tiny.en base; do
-    for clip in long_speech dense_speech; do
-      python -m course_utils bench-anchor --emissions "$OUT/simul_${clip}_${model}_run${run}.jsonl" --clip "$clip" \
-        --model "$model" > "$OUT/simul_${clip}_${model}_run${run}.json"
-    done
-  done
-done
-python results/live/translate_lag.py alignatt > "$OUT/translate_base.json"

@@ -1,29 +1,55 @@
-"""The table of results/live/anchor.md from the series' JSON files (results/live/alignatt/):
+"""The tables of results/live/anchor.md from the series' JSON files (results/live/alignatt/):
 
     python results/live/anchor_table.py
 
 One row per clip, model, system and run: word latency median, 95th percentile and max (source seconds), WER of the
 committed text and of the offline transcription against the reference, and dropped samples (the kit's; SimulStreaming
-reads the file, so it drops none by construction).
+reads the file, so it drops none by construction). Then one row per live-translation run.
 """
 
 import json
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "alignatt"
+SYSTEMS = (  # label, file prefix
+    ("kit, alignatt", ""),
+    ("SimulStreaming, 1.2 s chunks", "simul_"),
+    ("SimulStreaming, 0.5 s chunks", "simul-0.5s_"),
+)
+RUNS = (1, 2, 3, 4)  # SimulStreaming: 1 to 4; the kit: 3 and 4 (see anchor.md)
+
+
+def value(number) -> str:
+    return "-" if number is None else f"{number:.2f}"
+
+
 print("| model | clip | system | run | median (s) | p95 (s) | max (s) | WER committed / offline | dropped |")
 print("| --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: |")
 for model in ("tiny.en", "base"):
     for clip in ("long_speech", "dense_speech"):
-        for system, prefix in (("kit, alignatt", ""), ("SimulStreaming", "simul_")):
-            for run in (1, 2):
+        for system, prefix in SYSTEMS:
+            for run in RUNS:
                 path = RESULTS / f"{prefix}{clip}_{model}_run{run}.json"
-                if not path.is_file() or not path.read_text().strip():  # missing, or a failed run
+                if not path.is_file():
                     continue
                 r = json.loads(path.read_text())
-                dropped = r.get("dropped_samples", "-")
+                dropped = "-" if r.get("dropped_samples") is None else r["dropped_samples"]
                 wer = f"{100 * r['wer_committed']:.1f} % / {100 * r['wer_offline']:.1f} %"
                 print(
-                    f"| {model} | {clip} | {system} | {run} | {r['latency_median_s']} | {r['latency_p95_s']} | "
-                    f"{r.get('latency_max_s', '-')} | {wer} | {dropped} |"
+                    f"| {model} | {clip} | {system} | {run} | {value(r['latency_median_s'])} | "
+                    f"{value(r['latency_p95_s'])} | {value(r.get('latency_max_s'))} | {wer} | {dropped} |"
                 )
+print()
+print(
+    "| run | first caption (s) | first committed (s) | lag median / p95 (s) | lag median by thirds (s) | growth (s/min) |"
+)
+print("| ---: | ---: | ---: | --- | --- | ---: |")
+for run in RUNS:
+    path = RESULTS / f"translate_base_run{run}.json"
+    if path.is_file():
+        r = json.loads(path.read_text())
+        thirds = " / ".join(f"{lag:.2f}" for lag in r["lag_median_by_third_s"])
+        print(
+            f"| {run} | {r['first_caption_s']} | {r['first_committed_s']} | {r['lag_median_s']} / {r['lag_p95_s']} | "
+            f"{thirds} | {r['lag_growth_s_per_min']} |"
+        )

@@ -10,10 +10,10 @@ for run in $(seq 1 "$RUNS"); do
   for model in tiny.en base; do
     for clip in long_speech dense_speech; do
       name="$OUT/${clip}_${model}_run${run}"
-      python -m course_utils bench-live --clip "$clip" --model "$model" --policy agreement --plot "$name.png" --trace "$name.jsonl" \
+      python -m course_utils bench-live --clip "$clip" --model "$model" --policy agreement --chunk 1 --plot "$name.png" --trace "$name.jsonl" \
         > "$name.txt"
     done
   done
 done
 name="$OUT/dense_speech_tiny.en_trim-segments_run1"
-python -m course_utils bench-live --clip dense_speech --policy agreement --trim segments --plot "$name.png" --trace "$name.jsonl" > "$name.txt"
+python -m course_utils bench-live --clip dense_speech --policy agreement --chunk 1 --trim segments --plot "$name.png" --trace "$name.jsonl" > "$name.txt"

@@ -2,12 +2,12 @@
 (course_utils.captions.listen.Listener, --task translate): when the first caption shows, and whether the lag of
 committed text behind the audio grows. Run from the repository root on an idle machine:
 
-    python results/live/translate_lag.py alignatt > results/live/alignatt/translate_base.json
+    python results/live/translate_lag.py alignatt > results/live/alignatt/translate_base_run1.json
 
 The clip: data/clips prompt_es_1, prompt_fr_1, prompt_it_1, prompt_es_2, prompt_fr_2, prompt_it_2 (Spanish, French,
 Italian read prompts, 4.3 to 8.7 s each), 0.8 s of silence after each, the sequence played four times, cut at 120 s.
-The microphone is simulated in real time, 0.5 s chunks. Lag of a committed word: source seconds played when it was
-committed minus its end (its tokens' attended frames); "growth" is the slope of a line through the lags over time.
+The microphone is simulated in real time, in chunks of live.BROWSER_CHUNK_S (0.25 s, as the speaker page sends).
+Lag of a committed word: source seconds played when it was committed minus its end (its tokens' attended frames); "growth" is the slope of a line through the lags over time.
 """
 
 import json
@@ -19,7 +19,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository's course_utils, run from anywhere
 import course_utils as cu  # noqa: E402
 from course_utils.captions.listen import Listener
-from course_utils.live import SimulatedMicrophone
+from course_utils.live import BROWSER_CHUNK_S, SimulatedMicrophone
 
 NAMES = ("prompt_es_1", "prompt_fr_1", "prompt_it_1", "prompt_es_2", "prompt_fr_2", "prompt_it_2")
 SR = cu.SAMPLE_RATE
@@ -37,7 +37,7 @@ listener = Listener(
     policy=sys.argv[1] if len(sys.argv) > 1 else "alignatt",
 )
 listener.warm_up()
-microphone = SimulatedMicrophone(audio, chunk_s=0.5)
+microphone = SimulatedMicrophone(audio, chunk_s=BROWSER_CHUNK_S)
 listener.begin(microphone)
 transcriber = listener.transcriber
 listener.wait()
