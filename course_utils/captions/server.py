@@ -291,10 +291,11 @@ class CaptionServer:
     ``audio``: a file (or 16 kHz samples) played in real time (``speed`` times faster) instead of the speaker
     page. ``task``, ``language``: as Whisper's (``language=None`` detects it in every pass). ``policy``: the live
     commit policy's name (:data:`course_utils.live.POLICIES`). ``port=0`` picks a free port (see :attr:`port`).
-    ``token``: the secret every route needs (required unless ``host`` is this machine only). ``allow_origins``: other origins whose pages may open the WebSockets ("https://obs.lan:8443").
-    ``allow_hosts``: other names this server is reached by ("laptop.local"). ``certfile``, ``keyfile``: serve
-    https (PEM files). ``start_within_s``, ``audio_gap_s``: seconds before a speaker that sends no start, or no
-    audio, loses its slot. A bad argument raises a ValueError that says what to change.
+    ``token``: the secret every route needs (required unless ``host`` is this machine only). ``allow_origins``:
+    other origins whose pages may open the WebSockets ("https://obs.lan:8443"). ``allow_hosts``: other names this
+    server is reached by ("laptop.local"). ``certfile``, ``keyfile``: serve https (PEM files). ``start_within_s``,
+    ``audio_gap_s``: seconds before a speaker that sends no start, or no audio, loses its slot. A bad argument raises
+    a ValueError that says what to change.
     """
 
     def __init__(

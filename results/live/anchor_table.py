@@ -41,7 +41,8 @@ for model in ("tiny.en", "base"):
                 )
 print()
 print(
-    "| run | first caption (s) | first committed (s) | lag median / p95 (s) | lag median by thirds (s) | growth (s/min) |"
+    "| run | first caption (s) | first committed (s) | lag median / p95 (s) | lag median by thirds (s) "
+    "| growth (s/min) |"
 )
 print("| ---: | ---: | ---: | --- | --- | ---: |")
 for run in RUNS:

@@ -7,7 +7,8 @@ committed text behind the audio grows. Run from the repository root on an idle m
 The clip: data/clips prompt_es_1, prompt_fr_1, prompt_it_1, prompt_es_2, prompt_fr_2, prompt_it_2 (Spanish, French,
 Italian read prompts, 4.3 to 8.7 s each), 0.8 s of silence after each, the sequence played four times, cut at 120 s.
 The microphone is simulated in real time, in chunks of live.BROWSER_CHUNK_S (0.25 s, as the speaker page sends).
-Lag of a committed word: source seconds played when it was committed minus its end (its tokens' attended frames); "growth" is the slope of a line through the lags over time.
+Lag of a committed word: source seconds played when it was committed minus its end (its tokens' attended frames);
+"growth" is the slope of a line through the lags over time.
 """
 
 import json
