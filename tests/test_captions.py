@@ -27,14 +27,14 @@ from course_utils.__main__ import main as course_utils_main
 from course_utils.bench.captions import stalled_viewer, unread_bytes
 from course_utils.captions import MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_S, Captions, CaptionServer
 from course_utils.captions.server import WRONG_TOKEN
-from course_utils.live import word_key
+from course_utils.live import BROWSER_CHUNK_S, word_key
 
 TOKEN = "s3cret"
 VIEWERS = 50
 TIMEOUT_S = 120  # a bound on every wait: the tests stop by themselves whatever happens
 ENGLISH_CLIP = "prompt_en_1"  # 9 s: "All representatives of the household are currently assisting ..."
 SPEAKER_RATE_HZ = 44_100  # headless Chromium's rate
-CHUNK_S = 0.25  # seconds per chunk, as the speaker page sends
+CHUNK_S = BROWSER_CHUNK_S  # seconds per chunk, as the speaker page sends
 SERVER_THREADS = ("captions-", "live-transcriber", "simulated-microphone")  # names of the threads a server starts
 ENGLISH_WORDS = {"the", "a", "for", "you", "with", "to", "of", "is", "are", "there", "no", "this", "those", "thank"}
 

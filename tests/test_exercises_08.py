@@ -4,7 +4,7 @@ counted, an off-by-one n, thresholds just off, a rule that reads the words) get 
 import math
 
 import pytest
-from checker_output import printed
+from checker_output import printed, said
 
 from course_utils.exercises import nb08
 from course_utils.hallucination import HALLUCINATED_PHRASES, phrase_of, wilson_interval
@@ -25,8 +25,7 @@ def test_interval_right_answer_passes_and_wrong_ones_are_rejected(capsys):
         (0, 10): "Wilson's formula",
     }
     for answer, hint in wrong.items():
-        nb08.check_interval(answer)
-        out = printed(capsys)
+        out = said(capsys, nb08.check_interval, answer)
         assert out.startswith("Not yet.") and hint in out, (answer, out)
     nb08.check_interval(None)
     assert printed(capsys) == "Not yet. Set interval = (low, high): the two ends of the interval, in %."

@@ -3,7 +3,7 @@ percentage, an upside-down ratio, the threshold for the rate, one threshold off,
 with a wrong speaker mapping), each with a hint, never a Correct!."""
 
 import numpy as np
-from checker_output import printed
+from checker_output import printed, said
 
 from course_utils import speakers as sp
 from course_utils.exercises import nb12
@@ -22,8 +22,7 @@ def test_eer_right_answer_passes_and_wrong_ones_are_rejected(capsys):
         "twenty": "must be",
     }
     for answer, hint in wrong.items():
-        nb12.check_eer(answer)
-        out = printed(capsys)
+        out = said(capsys, nb12.check_eer, answer)
         assert out.startswith("Not yet.") and hint in out, (answer, out)
     nb12.check_eer(None)
     assert printed(capsys) == "Not yet. Set eer = the equal error rate, in %."
@@ -44,8 +43,7 @@ def test_word_speakers_right_answer_passes_and_wrong_ones_are_rejected(capsys):
         tuple(["Speaker 1"] * len(right)): "starts in one turn",
     }
     for answer, hint in wrong.items():
-        nb12.check_word_speakers(list(answer))
-        out = printed(capsys)
+        out = said(capsys, nb12.check_word_speakers, list(answer))
         assert out.startswith("Not yet.") and hint in out, (answer, out)
     nb12.check_word_speakers(None)
     assert printed(capsys).startswith("Not yet. Set speakers =")
@@ -64,8 +62,7 @@ def test_der_right_answer_passes_and_wrong_ones_are_rejected(capsys):
         33: "Add the seconds",
     }
     for answer, hint in wrong.items():
-        nb12.check_der(answer)
-        out = printed(capsys)
+        out = said(capsys, nb12.check_der, answer)
         assert out.startswith("Not yet.") and hint in out, (answer, out)
     nb12.check_der(None)
     assert printed(capsys) == "Not yet. Set der = the diarization error rate, in %."

@@ -427,6 +427,12 @@ class OneChunkPerPull:
         return self.chunks.pop(0)
 
 
+def test_the_live_loop_knows_the_browser_recorders_chunk():
+    from course_utils import recorder
+
+    assert live.BROWSER_CHUNK_S == recorder.CHUNK_SECONDS == live.transcriber.MIN_NEW_AUDIO_S
+
+
 def test_a_chunk_a_few_samples_short_still_starts_a_pass():
     short = np.zeros(int(0.5 * SR) - 10, np.float32)  # 0.5 s by the microphone's clock, 10 samples short
     transcriber = live.LiveTranscriber(

@@ -22,12 +22,12 @@ from .buffer import AudioBuffer
 from .gate import SpeechGate
 from .policies import CommitPolicy, Decision, DecodingPolicy
 from .registry import DEFAULT_POLICY, WORDS_POLICY, make_policy
-from .sources import STOP_TIMEOUT_S, Source
+from .sources import BROWSER_CHUNK_S, STOP_TIMEOUT_S, Source
 from .whisper_pass import transcribe_buffer, warm_up
 from .words import Word, join_words, segments_to_words
 
 PassFunction = Callable[[np.ndarray, str], dict]  # (16 kHz audio, prompt) -> a result shaped like Whisper's
-MIN_NEW_AUDIO_S = 0.25  # seconds of new audio the transcribing loop waits for before its next pass: one browser chunk
+MIN_NEW_AUDIO_S = BROWSER_CHUNK_S  # seconds of new audio the transcribing loop waits for before its next pass
 CLOCK_SLACK_S = 0.02  # seconds a chunk may fall short of its length: a microphone hands over what its clock says
 # arrived, so a 0.5 s chunk can hold 0.498 s; without this slack such a chunk would wait for the next one
 PROMPT_CHARS = 200  # characters of committed text given to Whisper as its prompt
