@@ -14,9 +14,12 @@ import course_utils as cu
 from course_utils import live
 from course_utils.live.alignatt import (
     FRAME_THRESHOLD,
+    UNSURE_FRAME_THRESHOLD,
+    UNSURE_PROBABILITY,
     AttentionDecoder,
     PassResult,
     TokenStep,
+    frames_to_wait,
     last_token_frame,
     most_attended_frames,
 )
@@ -77,6 +80,14 @@ def test_a_token_attending_to_the_end_leaves_its_word_tentative_and_commits_the_
     # word times are the attended frames (20 ms each) from the buffer's start; a word ends where the next begins
     assert decision.commit[0].start == pytest.approx(10.0 + 10 * 0.02)
     assert decision.commit[-1].end == pytest.approx(10.0 + 140 * 0.02)
+
+
+def test_a_token_the_decoder_is_unsure_of_waits_for_more_audio_than_a_sure_one():
+    assert FRAME_THRESHOLD < UNSURE_FRAME_THRESHOLD
+    assert frames_to_wait(0.9) == frames_to_wait(UNSURE_PROBABILITY) == FRAME_THRESHOLD  # sure, even at the bound
+    assert frames_to_wait(UNSURE_PROBABILITY - 0.01) == frames_to_wait(0.42) == UNSURE_FRAME_THRESHOLD  # "asked"
+    assert frames_to_wait(0.42, frame_threshold=80) == 80  # never less than the threshold asked for
+    assert frames_to_wait(0.42, task="translate") == FRAME_THRESHOLD  # a translation's tokens are less sure by nature
 
 
 def test_a_word_split_across_tokens_waits_whole_when_its_last_token_attends_to_the_end():
@@ -154,14 +165,24 @@ def test_a_pause_after_the_committed_words_cuts_the_buffer_but_keeps_the_pause_e
     assert decision.trim_to_s == pytest.approx(9.0 - 1.0) and policy.in_buffer == []
 
 
-def test_no_pause_cut_while_the_voice_detector_hears_speech_the_decoder_missed():
-    # "The" (ends at 5.82 s), then end-of-text: the decoder heard nothing more, but the VAD heard speech until 8.8 s
-    for speech_until_s, cut in ((8.8, None), (6.3, 8.0), (None, 8.0)):  # missed words; the tail of "The"; no VAD
+def test_speech_the_decoder_missed_is_kept_and_decoded_afresh_after_the_committed_words():
+    # "The" (ends at 5.82 s), then end-of-text: the decoder heard nothing more, but the VAD heard speech until 8.8 s.
+    # Missed words: the cut goes right after "The", keeping all of them (not at the pause's end, 8.0 s, which would
+    # throw them away; nor never, which left a new language unheard until the buffer overflowed).
+    for speech_until_s, cut in ((8.8, 5.82), (6.3, 8.0), (None, 8.0)):  # missed words; the tail of "The"; no VAD
         decoder = ScriptedDecoder(result(steps(" The", [40]), ended=True, frames=200))
         policy = live.AlignAttPolicy(decoder=decoder)
         _, decision = policy.pass_over(None, np.zeros(64_000, np.float32), 5.0, 9.0, speech_until_s=speech_until_s)
-        assert live.join_words(decision.commit) == "The"
-        assert decision.trim_to_s == (None if cut is None else pytest.approx(cut)), speech_until_s
+        assert live.join_words(decision.commit) == "The" and policy.in_buffer == []
+        assert decision.trim_to_s == pytest.approx(cut), speech_until_s
+
+
+def test_no_cut_while_the_decoder_heard_a_word_lately_or_has_nothing_committed_to_cut_after():
+    for words, frames in (([" The"], [170]), ([], [])):  # "The" ends 0.6 s before the end; nothing committed
+        decoder = ScriptedDecoder(result(steps("".join(words), frames), ended=True, frames=200))
+        policy = live.AlignAttPolicy(decoder=decoder)
+        _, decision = policy.pass_over(None, np.zeros(64_000, np.float32), 5.0, 9.0, speech_until_s=8.8)
+        assert decision.trim_to_s is None, words
 
 
 def test_an_overlong_buffer_without_committed_words_keeps_its_end():

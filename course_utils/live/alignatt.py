@@ -10,11 +10,15 @@ Simul-Whisper and ufal/SimulStreaming) needs one pass per piece of new audio, no
   does: :func:`course_utils.alignment.alignment_matrix`) gives the encoder frame the token attends to most;
 - a token that attends to the last ``frame_threshold`` frames (20 ms each) of the audio is heard at the very edge
   of the buffer and may still change: decoding stops, and its word is shown as tentative (grey). The words before
-  it are committed; at end-of-text every word is.
+  it are committed; at end-of-text every word is. Transcribing, a token the decoder is unsure of (probability under
+  ``UNSURE_PROBABILITY``) is tentative within ``UNSURE_FRAME_THRESHOLD`` frames (1 s) of the end: it waits for
+  more of the word that follows it. (Not translating: several English words fit the same speech, so its tokens are
+  less sure by nature, and the wait made live translation fall behind: results/live/unsure.md.)
 
 The buffer is cut where the decoder has finished: in a pause after the committed words (end-of-text and
 ``PAUSE_S`` without a word, keeping the pause's last ``KEEP_AFTER_PAUSE_S``; and, when the live loop has a voice
-activity detector, no speech it heard after them: a decoder that missed words must not throw their audio away),
+activity detector, no speech it heard after them: a decoder that missed words must not throw their audio away, so
+then the cut goes right after the committed words and the decoder starts afresh on all the audio it missed),
 and, once it is longer than ``max_buffer_s``, after its last committed sentence (or word) whose end is known (the
 next word's start: not the tentative word's, whose token attends to the end of the audio), located by the tokens'
 attended frames; the committed words cut off leave the decoder's prefix and become the prompt. Word times are
@@ -40,6 +44,8 @@ from .policies import KEEP_S, SENTENCE_ENDS, Decision, _keep_last
 from .words import Word, word_key
 
 FRAME_THRESHOLD = 25  # encoder frames (20 ms each: 0.5 s): a token attending this close to the end is tentative
+UNSURE_PROBABILITY = 0.6  # a token the decoder gives less than this probability is unsure, and waits longer:
+UNSURE_FRAME_THRESHOLD = 50  # encoder frames (1 s): an unsure token attending this close to the end is tentative
 ALIGNATT_MAX_BUFFER_S = 18.0  # seconds: past this the buffer is cut after its last committed sentence (or word)
 WITHOUT_SPACES = {"zh", "ja", "th", "lo", "my", "yue"}  # languages whose words Whisper splits without spaces
 ENCODE_MARGIN = 100  # log-Mel frames (10 ms) of padding kept after the audio when the encoder is not padded to 30 s
@@ -60,6 +66,7 @@ class TokenStep:
 
     token: int
     frame: int
+    probability: float = 1.0  # the decoder's probability of this token (softmax of its logits)
 
 
 @dataclass
@@ -179,15 +186,17 @@ class AttentionDecoder:
                     step_logits[suppress] = -np.inf
                     if not prefix and not safe:  # as Whisper's SuppressBlank: no blank first token
                         step_logits[tokenizer.encode(" ") + [tokenizer.eot]] = -np.inf
-                    token = int(step_logits.argmax())
+                    probabilities = step_logits.softmax(dim=-1)
+                    token = int(probabilities.argmax())
                     if token == tokenizer.eot:
                         ended = True
                         break
                     logits = model.decoder(torch.tensor([[token]], device=model.device), features, kv_cache=cache)
                     rows.append(self._head_rows(scores))
                     rows = [torch.cat(rows, dim=1)]
-                    step = TokenStep(token, last_token_frame(rows[0], frames))
-                    if not final and step.frame >= frames - self.frame_threshold:
+                    step = TokenStep(token, last_token_frame(rows[0], frames), float(probabilities[token]))
+                    wait = frames_to_wait(step.probability, self.frame_threshold, self.task)
+                    if not final and step.frame >= frames - wait:
                         edge = step
                         break
                     safe.append(step)
@@ -204,6 +213,16 @@ class AttentionDecoder:
     def _head_rows(self, scores: dict[int, torch.Tensor]) -> torch.Tensor:
         """The alignment heads' attention weights of the tokens just fed: (heads, tokens, 1500 frames)."""
         return torch.stack([scores[layer][head].float().softmax(dim=-1) for layer, head in self.heads])
+
+
+def frames_to_wait(probability: float, frame_threshold: int = FRAME_THRESHOLD, task: str = "transcribe") -> int:
+    """Encoder frames (20 ms each) before the end of the audio within which a token of this ``probability`` is
+    tentative: ``frame_threshold``, or, transcribing, ``UNSURE_FRAME_THRESHOLD`` (if more) for a token the decoder
+    is unsure of (under ``UNSURE_PROBABILITY``): a guess from a word's first syllables ("asked" for "ask") waits for
+    more audio. A translation's tokens are less sure by nature, so ``task="translate"`` keeps ``frame_threshold``."""
+    if task == "translate" or probability >= UNSURE_PROBABILITY:
+        return frame_threshold
+    return max(frame_threshold, UNSURE_FRAME_THRESHOLD)
 
 
 def repeated_tail(tokens: list[int], times: int = LOOP_REPEATS, longest: int = LOOP_TOKENS) -> int:
@@ -304,20 +323,7 @@ class AlignAttPolicy:
         new = [CommittedWord(w, [s.token for s in steps_]) for w, steps_ in commit]
         self.in_buffer += new
         self.committed += [c.word for c in new]
-        if final:
-            trim = self._cut_after(len(self.in_buffer)) if self.in_buffer else _keep_last(start_s, end_s, 0.0)
-        elif result.ended and not tentative and self._paused(start_s, end_s, speech_until_s):
-            trim = self._cut_after(len(self.in_buffer), end_s - KEEP_AFTER_PAUSE_S)  # a pause: keep only its end
-        elif end_s - start_s > self.max_buffer_s and self.in_buffer:
-            # a committed word ends where the next begins; where the tentative word begins is not known yet (its token
-            # attends to the end of the audio), so a cut after the last committed word could take the next one's start
-            closed = self.in_buffer[:-1] if tentative and len(self.in_buffer) > 1 else self.in_buffer
-            sentences = [i + 1 for i, c in enumerate(closed) if ends_sentence(c.word)]
-            trim = self._cut_after(sentences[-1] if sentences else len(closed))
-        elif end_s - start_s > self.max_buffer_s:  # nothing committed in it: the decoder hears no words there
-            trim = self._cut_after(0, end_s - KEEP_AFTER_PAUSE_S)
-        else:
-            trim = None
+        trim = self._trim(result.ended and not tentative, bool(tentative), start_s, end_s, speech_until_s, final)
         heard = [c.word for c in new] + [w for w, _ in tentative]
         return heard, Decision([c.word for c in new], [w for w, _ in tentative], trim)
 
@@ -331,12 +337,28 @@ class AlignAttPolicy:
             self.in_buffer = [c for c in self.in_buffer if c.word.end > trim]
         return Decision([], [], trim)
 
-    def _paused(self, start_s: float, end_s: float, speech_until_s: float | None) -> bool:
-        """Whether the decoder heard no word in the last ``PAUSE_S`` seconds after the committed words, nor the voice
-        activity detector (if any) any speech after them."""
+    def _trim(
+        self, ended: bool, tentative: bool, start_s: float, end_s: float, speech_until_s: float | None, final: bool
+    ) -> float | None:
+        """Where to cut the buffer after a pass (module docstring), or None. ``ended``: the decoder wrote
+        end-of-text with no tentative word; ``tentative``: a word waits at the end."""
         heard_until = self._heard_until(start_s)
-        vad_quiet = speech_until_s is None or speech_until_s <= heard_until + VAD_TAIL_S
-        return end_s - heard_until > PAUSE_S and vad_quiet
+        if final:
+            return self._cut_after(len(self.in_buffer)) if self.in_buffer else _keep_last(start_s, end_s, 0.0)
+        if ended and end_s - heard_until > PAUSE_S:  # the decoder heard no word for PAUSE_S after its last one
+            if speech_until_s is None or speech_until_s <= heard_until + VAD_TAIL_S:  # nor did the VAD: a pause
+                return self._cut_after(len(self.in_buffer), end_s - KEEP_AFTER_PAUSE_S)  # keep only its end
+            if self.in_buffer:  # the VAD heard speech the decoder missed (a new language, say): it starts afresh
+                return self._cut_after(len(self.in_buffer))  # on all that audio, its committed words the prompt
+        if end_s - start_s <= self.max_buffer_s:
+            return None
+        if not self.in_buffer:  # an overlong buffer with nothing committed: the decoder hears no words there
+            return self._cut_after(0, end_s - KEEP_AFTER_PAUSE_S)
+        # a committed word ends where the next begins; where the tentative word begins is not known yet (its token
+        # attends to the end of the audio), so a cut after the last committed word could take the next one's start
+        closed = self.in_buffer[:-1] if tentative and len(self.in_buffer) > 1 else self.in_buffer
+        sentences = [i + 1 for i, c in enumerate(closed) if ends_sentence(c.word)]
+        return self._cut_after(sentences[-1] if sentences else len(closed))
 
     def _heard_until(self, start_s: float) -> float:
         """Source time where the committed words in the buffer end (its start when there are none)."""

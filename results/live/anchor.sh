@@ -4,7 +4,8 @@
 # to load the kit's checkpoint: results/live/anchor.patch), interleaved, in real time, on long_speech and
 # dense_speech, tiny.en and base, the runs numbered in RUNS (default "1 2"); in run 1 also SimulStreaming tiny.en with
 # 0.5 s chunks;
-# then live translation with base (translate_lag.py), once per run. Run from the repository root on an idle machine,
+# then live translation with base (translate_lag.py), once per run. SIMUL=none: the kit alone; HELDOUT=1: the kit also
+# on the two held-out clips of results/live/heldout.py (built first). Run from the repository root on an idle machine,
 # with SimulStreaming checked out and patched at $SIMUL:
 #   git clone https://github.com/ufal/SimulStreaming $SIMUL && git -C $SIMUL checkout 077ea37 && git -C $SIMUL apply results/live/anchor.patch
 set -uo pipefail
@@ -20,11 +21,23 @@ simul() {  # simul CLIP MODEL CHUNK NAME: SimulStreaming on a bundled clip in re
     --model_path "$HOME/.cache/whisper-lab/ct2-$2.pt") > "$ROOT/$OUT/$4.jsonl" 2> "$ROOT/$OUT/$4.log"
   python -m course_utils bench-anchor --emissions "$OUT/$4.jsonl" --clip "$1" --model "$2" > "$OUT/$4.json"
 }
+HELDOUT_DIR="$HOME/.cache/whisper-lab-data/heldout"
+CLIPS="long_speech dense_speech"
+if [ "${HELDOUT:-0}" = 1 ]; then
+  python results/live/heldout.py
+  CLIPS="$CLIPS heldout_long heldout_dense"
+fi
+kit() {  # kit CLIP MODEL NAME: bench-live on a bundled or held-out clip, its JSON to $OUT/NAME.json
+  local what=(--clip "$1")
+  case $1 in heldout_*) what=(--audio "$HELDOUT_DIR/$1.flac" --reference "$HELDOUT_DIR/$1.txt") ;; esac
+  python -m course_utils bench-live "${what[@]}" --model "$2" --json --trace "$OUT/$3.jsonl" > "$OUT/$3.json"
+}
 for run in $RUNS; do
   for model in tiny.en base; do
-    for clip in long_speech dense_speech; do
-      name="$OUT/${clip}_${model}_run${run}"
-      python -m course_utils bench-live --clip "$clip" --model "$model" --json --trace "$name.jsonl" > "$name.json"
+    for clip in $CLIPS; do
+      kit "$clip" "$model" "${clip}_${model}_run${run}"
+      case $clip in heldout_*) continue ;; esac
+      [ "$SIMUL" = none ] && continue
       simul "$clip" "$model" 1.2 "simul_${clip}_${model}_run${run}"
       if [ "$run" = 1 ] && [ "$model" = tiny.en ]; then
         simul "$clip" "$model" 0.5 "simul-0.5s_${clip}_${model}_run${run}"

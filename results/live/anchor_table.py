@@ -4,7 +4,8 @@
 
 One row per clip, model, system and run: word latency median, 95th percentile and max (source seconds), WER of the
 committed text and of the offline transcription against the reference, and dropped samples (the kit's; SimulStreaming
-reads the file, so it drops none by construction). Then one row per live-translation run.
+reads the file, so it drops none by construction). Then one row per live-translation run (translate-unsure: runs 5
+and 6 made before the rule for unsure tokens was limited to transcription).
 """
 
 import json
@@ -16,7 +17,7 @@ SYSTEMS = (  # label, file prefix
     ("SimulStreaming, 1.2 s chunks", "simul_"),
     ("SimulStreaming, 0.5 s chunks", "simul-0.5s_"),
 )
-RUNS = (1, 2, 3, 4)  # SimulStreaming: 1 to 4; the kit: 3 and 4 (see anchor.md)
+RUNS = (1, 2, 3, 4, 5, 6)  # SimulStreaming: 1 to 4; the kit: 3 and 4, then 5 and 6 (see anchor.md)
 
 
 def value(number) -> str:
@@ -26,7 +27,7 @@ def value(number) -> str:
 print("| model | clip | system | run | median (s) | p95 (s) | max (s) | WER committed / offline | dropped |")
 print("| --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: |")
 for model in ("tiny.en", "base"):
-    for clip in ("long_speech", "dense_speech"):
+    for clip in ("long_speech", "dense_speech", "heldout_long", "heldout_dense"):
         for system, prefix in SYSTEMS:
             for run in RUNS:
                 path = RESULTS / f"{prefix}{clip}_{model}_run{run}.json"
@@ -41,16 +42,18 @@ for model in ("tiny.en", "base"):
                 )
 print()
 print(
-    "| run | first caption (s) | first committed (s) | lag median / p95 (s) | lag median by thirds (s) "
+    "| run | kit | first caption (s) | first committed (s) | lag median / p95 (s) | lag median by thirds (s) "
     "| growth (s/min) |"
 )
-print("| ---: | ---: | ---: | --- | --- | ---: |")
-for run in RUNS:
-    path = RESULTS / f"translate_base_run{run}.json"
-    if path.is_file():
-        r = json.loads(path.read_text())
-        thirds = " / ".join(f"{lag:.2f}" for lag in r["lag_median_by_third_s"])
-        print(
-            f"| {run} | {r['first_caption_s']} | {r['first_committed_s']} | {r['lag_median_s']} / {r['lag_p95_s']} | "
-            f"{thirds} | {r['lag_growth_s_per_min']} |"
-        )
+print("| ---: | --- | ---: | ---: | --- | --- | ---: |")
+for prefix, kit in (("translate", "as it is"), ("translate-unsure", "unsure rule also translating")):
+    for run in RUNS:
+        kit = "before the cut for missed speech" if run < 5 else kit
+        path = RESULTS / f"{prefix}_base_run{run}.json"
+        if path.is_file():
+            r = json.loads(path.read_text())
+            thirds = " / ".join(f"{lag:.2f}" for lag in r["lag_median_by_third_s"])
+            print(
+                f"| {run} | {kit} | {r['first_caption_s']} | {r['first_committed_s']} | {r['lag_median_s']} / "
+                f"{r['lag_p95_s']} | {thirds} | {r['lag_growth_s_per_min']} |"
+            )
