@@ -323,7 +323,7 @@ class AlignAttPolicy:
         new = [CommittedWord(w, [s.token for s in steps_]) for w, steps_ in commit]
         self.in_buffer += new
         self.committed += [c.word for c in new]
-        trim = self._trim(result.ended and not tentative, bool(tentative), start_s, end_s, speech_until_s, final)
+        trim = self._trim(result.ended, bool(tentative), start_s, end_s, speech_until_s, final)
         heard = [c.word for c in new] + [w for w, _ in tentative]
         return heard, Decision([c.word for c in new], [w for w, _ in tentative], trim)
 
@@ -341,11 +341,11 @@ class AlignAttPolicy:
         self, ended: bool, tentative: bool, start_s: float, end_s: float, speech_until_s: float | None, final: bool
     ) -> float | None:
         """Where to cut the buffer after a pass (module docstring), or None. ``ended``: the decoder wrote
-        end-of-text with no tentative word; ``tentative``: a word waits at the end."""
+        end-of-text; ``tentative``: a word waits at the end."""
         heard_until = self._heard_until(start_s)
         if final:
             return self._cut_after(len(self.in_buffer)) if self.in_buffer else _keep_last(start_s, end_s, 0.0)
-        if ended and end_s - heard_until > PAUSE_S:  # the decoder heard no word for PAUSE_S after its last one
+        if ended and not tentative and end_s - heard_until > PAUSE_S:  # no word for PAUSE_S after its last one
             if speech_until_s is None or speech_until_s <= heard_until + VAD_TAIL_S:  # nor did the VAD: a pause
                 return self._cut_after(len(self.in_buffer), end_s - KEEP_AFTER_PAUSE_S)  # keep only its end
             if self.in_buffer:  # the VAD heard speech the decoder missed (a new language, say): it starts afresh
