@@ -166,15 +166,23 @@ def test_a_pause_after_the_committed_words_cuts_the_buffer_but_keeps_the_pause_e
 
 
 def test_speech_the_decoder_missed_is_kept_and_decoded_afresh_after_the_committed_words():
-    # "The" (ends at 5.82 s), then end-of-text: the decoder heard nothing more, but the VAD heard speech until 8.8 s.
-    # Missed words: the cut goes right after "The", keeping all of them (not at the pause's end, 8.0 s, which would
-    # throw them away; nor never, which left a new language unheard until the buffer overflowed).
-    for speech_until_s, cut in ((8.8, 5.82), (6.3, 8.0), (None, 8.0)):  # missed words; the tail of "The"; no VAD
-        decoder = ScriptedDecoder(result(steps(" The", [40]), ended=True, frames=200))
-        policy = live.AlignAttPolicy(decoder=decoder)
-        _, decision = policy.pass_over(None, np.zeros(64_000, np.float32), 5.0, 9.0, speech_until_s=speech_until_s)
-        assert live.join_words(decision.commit) == "The" and policy.in_buffer == []
-        assert decision.trim_to_s == pytest.approx(cut), speech_until_s
+    # "The" (ends at 5.82 s), then end-of-text: the decoder heard nothing more, but the VAD heard speech until 9.9 s.
+    # Missed words: the cut goes right after "The", keeping all of them (not at the pause's end, 9.0 s, which would
+    # throw them away; nor never, which left a new language unheard until the buffer overflowed). Translating, the
+    # buffer stays whole until 3 s are missed (not at 7.5 s): the next passes hear them with their sentence's start.
+    cases = (  # task, VAD's speech until, cut: missed words; fewer; the tail of "The"; no VAD
+        *[(task, 9.9, 5.82) for task in ("transcribe", "translate")],
+        *[("transcribe", 7.5, 5.82), ("translate", 7.5, None)],
+        *[(task, until, 9.0) for task in ("transcribe", "translate") for until in (6.3, None)],
+    )
+    for task, speech_until_s, cut in cases:
+        decoder = ScriptedDecoder(result(steps(" The", [40]), ended=True, frames=250))
+        policy = live.AlignAttPolicy(task, decoder=decoder)
+        audio = np.zeros(80_000, np.float32)
+        _, decision = policy.pass_over(None, audio, 5.0, 10.0, speech_until_s=speech_until_s)
+        assert live.join_words(decision.commit) == "The", (task, speech_until_s)
+        assert decision.trim_to_s == pytest.approx(cut), (task, speech_until_s)
+        assert [c.word.text for c in policy.in_buffer] == ([] if cut else [" The"]), (task, speech_until_s)
 
 
 def test_no_cut_while_the_decoder_heard_a_word_lately_or_has_nothing_committed_to_cut_after():

@@ -18,7 +18,8 @@ Simul-Whisper and ufal/SimulStreaming) needs one pass per piece of new audio, no
 The buffer is cut where the decoder has finished: in a pause after the committed words (end-of-text and
 ``PAUSE_S`` without a word, keeping the pause's last ``KEEP_AFTER_PAUSE_S``; and, when the live loop has a voice
 activity detector, no speech it heard after them: a decoder that missed words must not throw their audio away, so
-then the cut goes right after the committed words and the decoder starts afresh on all the audio it missed),
+then the cut goes right after the committed words and the decoder starts afresh on all the audio it missed; when
+translating, once it has missed ``MISSED_SPEECH_S`` of speech),
 and, once it is longer than ``max_buffer_s``, after its last committed sentence (or word) whose end is known (the
 next word's start: not the tentative word's, whose token attends to the end of the audio), located by the tokens'
 attended frames; the committed words cut off leave the decoder's prefix and become the prompt. Word times are
@@ -55,6 +56,9 @@ TITLES = {"mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "vs", "etc"}  # end
 PAUSE_S = 1.5  # seconds after the committed words in which the decoder heard nothing: a pause, the buffer is cut
 KEEP_AFTER_PAUSE_S = 1.0  # seconds at the end of such a pause kept in the buffer (a word may be starting)
 VAD_TAIL_S = 0.5  # seconds after the committed words' end in which the VAD may still hear their last word's tail
+MISSED_SPEECH_S = {"transcribe": 0.0, "translate": 3.0}  # seconds of speech after the committed words that the VAD
+# heard and the decoder did not, before it starts afresh on them; translating, it waits for the next passes to hear
+# them with their sentence's start (English for the end of a sentence alone goes wrong: results/live/translate_replay.py)
 LOOP_REPEATS = 3  # a run of tokens said this many times in a row is a decoding loop, not speech
 LOOP_TOKENS = 8  # longest run of tokens looked for
 TOKENS_PER_S = 8  # most new tokens per second of buffer a pass may decode (speech is about 3 to 4): stops loops
@@ -348,7 +352,8 @@ class AlignAttPolicy:
         if ended and not tentative and end_s - heard_until > PAUSE_S:  # no word for PAUSE_S after its last one
             if speech_until_s is None or speech_until_s <= heard_until + VAD_TAIL_S:  # nor did the VAD: a pause
                 return self._cut_after(len(self.in_buffer), end_s - KEEP_AFTER_PAUSE_S)  # keep only its end
-            if self.in_buffer:  # the VAD heard speech the decoder missed (a new language, say): it starts afresh
+            missed_s = speech_until_s - heard_until  # speech the VAD heard after the committed words, the decoder not
+            if self.in_buffer and missed_s > MISSED_SPEECH_S[self.task]:  # (a new language, say): it starts afresh
                 return self._cut_after(len(self.in_buffer))  # on all that audio, its committed words the prompt
         if end_s - start_s <= self.max_buffer_s:
             return None

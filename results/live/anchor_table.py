@@ -5,7 +5,8 @@
 One row per clip, model, system and run: word latency median, 95th percentile and max (source seconds), WER of the
 committed text and of the offline transcription against the reference, and dropped samples (the kit's; SimulStreaming
 reads the file, so it drops none by construction). Then one row per live-translation run (translate-unsure: runs 5
-and 6 made before the rule for unsure tokens was limited to transcription).
+and 6 made before the rule for unsure tokens was limited to transcription; runs 7 to 10 after translation's cut for
+missed speech waited 3 s).
 """
 
 import json
@@ -17,7 +18,7 @@ SYSTEMS = (  # label, file prefix
     ("SimulStreaming, 1.2 s chunks", "simul_"),
     ("SimulStreaming, 0.5 s chunks", "simul-0.5s_"),
 )
-RUNS = (1, 2, 3, 4, 5, 6)  # SimulStreaming: 1 to 4; the kit: 3 and 4, then 5 and 6 (see anchor.md)
+RUNS = tuple(range(1, 11))  # SimulStreaming: 1 to 4; the kit: 3 and 4, 5 and 6, translation 7 to 10 (anchor.md)
 
 
 def value(number) -> str:
@@ -46,14 +47,19 @@ print(
     "| growth (s/min) |"
 )
 print("| ---: | --- | ---: | ---: | --- | --- | ---: |")
-for prefix, kit in (("translate", "as it is"), ("translate-unsure", "unsure rule also translating")):
+for prefix, kit in (
+    ("translate", "waits for 3 s of missed speech"),
+    ("translate-unsure", "unsure rule also translating"),
+):
     for run in RUNS:
-        kit = "before the cut for missed speech" if run < 5 else kit
+        label = "before the cut for missed speech" if run < 5 else "cut for missed speech at once" if run < 7 else kit
+        if prefix == "translate-unsure":
+            label = kit
         path = RESULTS / f"{prefix}_base_run{run}.json"
         if path.is_file():
             r = json.loads(path.read_text())
             thirds = " / ".join(f"{lag:.2f}" for lag in r["lag_median_by_third_s"])
             print(
-                f"| {run} | {kit} | {r['first_caption_s']} | {r['first_committed_s']} | {r['lag_median_s']} / "
+                f"| {run} | {label} | {r['first_caption_s']} | {r['first_committed_s']} | {r['lag_median_s']} / "
                 f"{r['lag_p95_s']} | {thirds} | {r['lag_growth_s_per_min']} |"
             )

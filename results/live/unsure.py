@@ -5,6 +5,7 @@ repository root (the held-out clips first: python results/live/heldout.py):
 
     python results/live/unsure.py long_speech --model tiny.en --unsure 0.6
     python results/live/unsure.py ~/.cache/whisper-lab-data/heldout/heldout_long.flac --unsure 0    # the rule off
+    python results/live/unsure.py dense_speech --missed 3    # AlignAtt's cut for missed speech after 3 s, not at once
 
 Prints the committed WER against the reference, and the word latency of this ideal schedule (a pass's end minus the
 word's end in an offline transcription with the same model): lower than bench-live's, which adds each pass's time.
@@ -31,6 +32,12 @@ parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("clip", help="a bundled clip's id, or an audio file with its transcript beside it (.txt)")
 parser.add_argument("--model", default="tiny.en")
 parser.add_argument("--unsure", type=float, default=alignatt.UNSURE_PROBABILITY, help="0: every token is sure")
+parser.add_argument(
+    "--missed",
+    type=float,
+    default=alignatt.MISSED_SPEECH_S["transcribe"],
+    help="seconds of missed speech before the cut",
+)
 args = parser.parse_args()
 if Path(args.clip).expanduser().is_file():
     path = Path(args.clip).expanduser()
@@ -40,6 +47,7 @@ else:
 audio = cu.load_audio(path)
 model = cu.load_model(args.model)
 alignatt.UNSURE_PROBABILITY = args.unsure  # read by frames_to_wait at every token
+alignatt.MISSED_SPEECH_S["transcribe"] = args.missed  # read by AlignAttPolicy._trim after every pass
 chunks = queue.Queue()
 transcriber = live.LiveTranscriber(model, live.QueueSource(chunks), "alignatt")
 chunk = int(live.BROWSER_CHUNK_S * cu.SAMPLE_RATE)
