@@ -87,6 +87,7 @@ START_WITHIN_S = 5.0  # seconds a connected speaker has to send {"type": "start"
 AUDIO_GAP_S = 10.0  # seconds a speaker may send no audio before its slot is freed
 START_TIMEOUT_S = 60.0  # seconds to wait for the server to listen (Whisper's warm-up included)
 STOP_TIMEOUT_S = 30.0  # seconds to wait for the last pass and the server's thread when stopping
+CLOSE_WAIT_S = 2.0  # seconds stopping waits for every viewer to be told "the captions server is stopping" (1001)
 LOCAL_NAMES = ("localhost",)  # names of this machine that are always this server's (besides every IP address)
 PAGES = Path(__file__).parent / "pages"
 PAGE_FILES = {"/": "captions.html", "/overlay": "captions.html", "/speaker": "speaker.html"}  # path -> file
@@ -413,6 +414,9 @@ class CaptionServer:
         if loop is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                 loop.call_soon_threadsafe(self.board.close)
+            deadline = time.monotonic() + CLOSE_WAIT_S
+            while self.board.viewers and time.monotonic() < deadline:  # uvicorn's own shutdown would close them
+                time.sleep(0.01)  # with 1012 ("service restart"), and a page would try again in vain
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(STOP_TIMEOUT_S)
@@ -527,13 +531,14 @@ class CaptionServer:
 
     async def _viewer(self, websocket: WebSocket) -> None:
         outcome = await self._admit(websocket)
-        if outcome is None:
-            self.board.viewers += 1
-            try:
-                outcome = await first_of(self._send_captions(websocket), self._receive_pings(websocket))
-            finally:
-                self.board.viewers -= 1
-        await self._close(websocket, outcome)
+        if outcome is not None:
+            return await self._close(websocket, outcome)
+        self.board.viewers += 1
+        try:
+            outcome = await first_of(self._send_captions(websocket), self._receive_pings(websocket))
+            await self._close(websocket, outcome)  # before the count drops: stop() waits for every reason to go out
+        finally:
+            self.board.viewers -= 1
 
     async def _send_captions(self, websocket: WebSocket) -> BadMessage | None:
         seen = -1  # a viewer that joins late gets the text so far at once
