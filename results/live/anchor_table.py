@@ -47,19 +47,24 @@ print(
     "| growth (s/min) |"
 )
 print("| ---: | --- | ---: | ---: | --- | --- | ---: |")
-for prefix, kit in (
-    ("translate", "waits for 3 s of missed speech"),
-    ("translate-unsure", "unsure rule also translating"),
-):
+
+
+def translate_rule(prefix: str, run: int) -> str:
+    """What the kit did in a live-translation run (anchor.md)."""
+    if prefix == "translate-unsure":
+        return "unsure rule also translating"
+    if run < 5:
+        return "before the cut for missed speech"
+    return "cut for missed speech at once" if run < 7 else "waits for 3 s of missed speech"
+
+
+for prefix in ("translate", "translate-unsure"):
     for run in RUNS:
-        label = "before the cut for missed speech" if run < 5 else "cut for missed speech at once" if run < 7 else kit
-        if prefix == "translate-unsure":
-            label = kit
         path = RESULTS / f"{prefix}_base_run{run}.json"
         if path.is_file():
             r = json.loads(path.read_text())
             thirds = " / ".join(f"{lag:.2f}" for lag in r["lag_median_by_third_s"])
             print(
-                f"| {run} | {label} | {r['first_caption_s']} | {r['first_committed_s']} | {r['lag_median_s']} / "
+                f"| {run} | {translate_rule(prefix, run)} | {r['first_caption_s']} | {r['first_committed_s']} | {r['lag_median_s']} / "
                 f"{r['lag_p95_s']} | {thirds} | {r['lag_growth_s_per_min']} |"
             )

@@ -13,11 +13,12 @@ Prints the English of each schedule, and how many of them contain each of ``--wo
 from __future__ import annotations
 
 import argparse
-import queue
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository's course_utils, run from anywhere
+from replay import replay  # noqa: E402  (results/live/replay.py, beside this script)
+
 import course_utils as cu  # noqa: E402
 from course_utils import live  # noqa: E402
 from course_utils.live import alignatt  # noqa: E402
@@ -32,22 +33,11 @@ args = parser.parse_args()
 alignatt.MISSED_SPEECH_S["translate"] = args.missed  # read by AlignAttPolicy._trim after every pass
 audio = cu.load_audio(cu.clip(args.clip).path)
 model = cu.load_model("base")
-chunk = int(live.BROWSER_CHUNK_S * cu.SAMPLE_RATE)
 texts = []
 for every in range(1, 7):
     for phase in range(every):
-        chunks = queue.Queue()
-        transcriber = live.LiveTranscriber(model, live.QueueSource(chunks), live.AlignAttPolicy("translate"))
-        for i, start in enumerate(range(0, len(audio), chunk)):
-            chunks.put(audio[start : start + chunk])
-            if i % every == phase:
-                transcriber.pull()
-                transcriber.step()
-        chunks.put(None)
-        transcriber.pull()
-        transcriber.step(final=True)
-        texts.append(transcriber.text)
-        print(f"every {every} chunks, from chunk {phase}: {transcriber.text}", flush=True)
+        texts.append(replay(model, live.AlignAttPolicy("translate"), audio, every, phase).text)
+        print(f"every {every} chunks, from chunk {phase}: {texts[-1]}", flush=True)
 heard = [{live.word_key(w) for w in text.split()} for text in texts]
 print(f"missed speech cut after {args.missed:g} s, {len(texts)} schedules:")
 for word in args.words.split(","):

@@ -14,7 +14,6 @@ word's end in an offline transcription with the same model): lower than bench-li
 from __future__ import annotations
 
 import argparse
-import queue
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -22,8 +21,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository's course_utils, run from anywhere
+from replay import replay  # noqa: E402  (results/live/replay.py, beside this script)
+
 import course_utils as cu  # noqa: E402
-from course_utils import live  # noqa: E402
 from course_utils.bench.live import commit_latencies, offline_words  # noqa: E402
 from course_utils.live import alignatt  # noqa: E402
 from course_utils.wer import word_error_rate  # noqa: E402
@@ -48,16 +48,7 @@ audio = cu.load_audio(path)
 model = cu.load_model(args.model)
 alignatt.UNSURE_PROBABILITY = args.unsure  # read by frames_to_wait at every token
 alignatt.MISSED_SPEECH_S["transcribe"] = args.missed  # read by AlignAttPolicy._trim after every pass
-chunks = queue.Queue()
-transcriber = live.LiveTranscriber(model, live.QueueSource(chunks), "alignatt")
-chunk = int(live.BROWSER_CHUNK_S * cu.SAMPLE_RATE)
-for start in range(0, len(audio), chunk):
-    chunks.put(audio[start : start + chunk])
-    transcriber.pull()
-    transcriber.step()
-chunks.put(None)
-transcriber.pull()
-transcriber.step(final=True)
+transcriber = replay(model, "alignatt", audio)  # a pass on every chunk
 committed = [replace(w, committed_at=p.start_s + p.audio_s) for p in transcriber.passes for w in p.commit]
 latencies = commit_latencies(committed, offline_words(model, audio))
 print(
