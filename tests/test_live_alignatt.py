@@ -14,6 +14,8 @@ import course_utils as cu
 from course_utils import live
 from course_utils.live.alignatt import (
     FRAME_THRESHOLD,
+    SURE_FRAME_THRESHOLD,
+    SURE_PROBABILITY,
     UNSURE_FRAME_THRESHOLD,
     UNSURE_PROBABILITY,
     AttentionDecoder,
@@ -82,12 +84,36 @@ def test_a_token_attending_to_the_end_leaves_its_word_tentative_and_commits_the_
     assert decision.commit[-1].end == pytest.approx(10.0 + 140 * 0.02)
 
 
+def test_a_pass_with_too_little_new_audio_to_free_the_edge_token_is_not_decoded():
+    said = steps(" And so my fellow", [10, 30, 45, 60])
+    edge = steps(" Americans", [140])[0]  # 0.75 probability: it waits until the buffer has 140 + 25 frames
+    edge.probability = 0.75
+    decoder = ScriptedDecoder(*[result(said, edge) for _ in range(4)])
+    policy = live.AlignAttPolicy(decoder=decoder)
+    samples = 2 * 160  # audio samples per encoder frame (20 ms)
+    heard, decision = policy.pass_over(None, np.zeros(150 * samples, np.float32), 10.0, 13.0)
+    assert len(decoder.prefixes) == 1 and [w.text for w in decision.tentative] == [" Americans"]
+    heard, decision = policy.pass_over(None, np.zeros(165 * samples, np.float32), 10.0, 13.3)
+    assert len(decoder.prefixes) == 1  # 165 frames: " Americans" would still attend to the last 25
+    assert decision.commit == [] and decision.trim_to_s is None and [w.text for w in heard] == [" Americans"]
+    policy.pass_over(None, np.zeros(166 * samples, np.float32), 10.0, 13.32)
+    assert len(decoder.prefixes) == 2  # one frame more: decoded again, after the words committed before
+    assert decoder.prefixes[1] == [s.token for s in said]
+    policy.pass_over(None, np.zeros(150 * samples, np.float32), 10.5, 13.5)  # the buffer was cut: decoded
+    policy.pass_over(None, np.zeros(151 * samples, np.float32), 10.5, 13.52, final=True)  # the last pass: decoded
+    assert len(decoder.prefixes) == 4
+
+
 def test_a_token_the_decoder_is_unsure_of_waits_for_more_audio_than_a_sure_one():
-    assert FRAME_THRESHOLD < UNSURE_FRAME_THRESHOLD
-    assert frames_to_wait(0.9) == frames_to_wait(UNSURE_PROBABILITY) == FRAME_THRESHOLD  # sure, even at the bound
+    assert SURE_FRAME_THRESHOLD < FRAME_THRESHOLD < UNSURE_FRAME_THRESHOLD
+    assert frames_to_wait(0.75) == frames_to_wait(UNSURE_PROBABILITY) == FRAME_THRESHOLD  # neither, even at the bound
+    assert frames_to_wait(SURE_PROBABILITY - 0.01) == FRAME_THRESHOLD
     assert frames_to_wait(UNSURE_PROBABILITY - 0.01) == frames_to_wait(0.42) == UNSURE_FRAME_THRESHOLD  # "asked"
+    assert frames_to_wait(SURE_PROBABILITY) == frames_to_wait(0.99) == SURE_FRAME_THRESHOLD  # sure, from the bound on
     assert frames_to_wait(0.42, frame_threshold=80) == 80  # never less than the threshold asked for
-    assert frames_to_wait(0.42, task="translate") == FRAME_THRESHOLD  # a translation's tokens are less sure by nature
+    assert frames_to_wait(0.99, frame_threshold=10) == 10  # nor more
+    for probability in (0.42, 0.75, 0.99):  # a translation's tokens are less sure by nature: one threshold for all
+        assert frames_to_wait(probability, task="translate") == FRAME_THRESHOLD
 
 
 def test_a_word_split_across_tokens_waits_whole_when_its_last_token_attends_to_the_end():

@@ -12,8 +12,9 @@ Simul-Whisper and ufal/SimulStreaming) needs one pass per piece of new audio, no
   of the buffer and may still change: decoding stops, and its word is shown as tentative (grey). The words before
   it are committed; at end-of-text every word is. Transcribing, a token the decoder is unsure of (probability under
   ``UNSURE_PROBABILITY``) is tentative within ``UNSURE_FRAME_THRESHOLD`` frames (1 s) of the end: it waits for
-  more of the word that follows it. (Not translating: several English words fit the same speech, so its tokens are
-  less sure by nature, and the wait made live translation fall behind: results/live/unsure.md.)
+  more of the word that follows it; a token it is sure of (``SURE_PROBABILITY``), within ``SURE_FRAME_THRESHOLD``
+  (0.4 s). (Not translating: several English words fit the same speech, so its tokens are less sure by nature, and
+  the wait made live translation fall behind: results/live/unsure.md.)
 
 The buffer is cut where the decoder has finished: in a pause after the committed words (end-of-text and
 ``PAUSE_S`` without a word, keeping the pause's last ``KEEP_AFTER_PAUSE_S``; and, when the live loop has a voice
@@ -47,6 +48,8 @@ from .words import Word, word_key
 FRAME_THRESHOLD = 25  # encoder frames (20 ms each: 0.5 s): a token attending this close to the end is tentative
 UNSURE_PROBABILITY = 0.6  # a token the decoder gives less than this probability is unsure, and waits longer:
 UNSURE_FRAME_THRESHOLD = 50  # encoder frames (1 s): an unsure token attending this close to the end is tentative
+SURE_PROBABILITY = 0.9  # a token the decoder gives at least this probability is sure, and waits less:
+SURE_FRAME_THRESHOLD = 20  # encoder frames (0.4 s): a sure token attending this close to the end is tentative
 ALIGNATT_MAX_BUFFER_S = 18.0  # seconds: past this the buffer is cut after its last committed sentence (or word)
 WITHOUT_SPACES = {"zh", "ja", "th", "lo", "my", "yue"}  # languages whose words Whisper splits without spaces
 ENCODE_MARGIN = 100  # log-Mel frames (10 ms) of padding kept after the audio when the encoder is not padded to 30 s
@@ -221,12 +224,18 @@ class AttentionDecoder:
 
 def frames_to_wait(probability: float, frame_threshold: int = FRAME_THRESHOLD, task: str = "transcribe") -> int:
     """Encoder frames (20 ms each) before the end of the audio within which a token of this ``probability`` is
-    tentative: ``frame_threshold``, or, transcribing, ``UNSURE_FRAME_THRESHOLD`` (if more) for a token the decoder
-    is unsure of (under ``UNSURE_PROBABILITY``): a guess from a word's first syllables ("asked" for "ask") waits for
-    more audio. A translation's tokens are less sure by nature, so ``task="translate"`` keeps ``frame_threshold``."""
-    if task == "translate" or probability >= UNSURE_PROBABILITY:
+    tentative: ``frame_threshold``; transcribing, ``UNSURE_FRAME_THRESHOLD`` (if more) for a token the decoder is
+    unsure of (under ``UNSURE_PROBABILITY``): a guess from a word's first syllables ("asked" for "ask") waits for more
+    audio; and ``SURE_FRAME_THRESHOLD`` (if less) for a token it is sure of (``SURE_PROBABILITY`` or more), which
+    more audio seldom changes. A translation's tokens are less sure by nature, so ``task="translate"`` keeps
+    ``frame_threshold`` (results/live/unsure.md)."""
+    if task == "translate":
         return frame_threshold
-    return max(frame_threshold, UNSURE_FRAME_THRESHOLD)
+    if probability < UNSURE_PROBABILITY:
+        return max(frame_threshold, UNSURE_FRAME_THRESHOLD)
+    if probability >= SURE_PROBABILITY:
+        return min(frame_threshold, SURE_FRAME_THRESHOLD)
+    return frame_threshold
 
 
 def repeated_tail(tokens: list[int], times: int = LOOP_REPEATS, longest: int = LOOP_TOKENS) -> int:
@@ -300,6 +309,9 @@ class AlignAttPolicy:
         self.committed: list[Word] = []  # everything committed so far
         self.in_buffer: list[CommittedWord] = []  # committed words whose audio is still in the buffer
         self.last: PassResult | None = None  # the latest pass (notebook 05 draws its attention map)
+        # after a pass that stopped at an edge token: the buffer's start (source seconds), the encoder frames of
+        # audio its token needs before it can be committed, and the tentative words (None: the next pass decodes)
+        self.waiting: tuple[float, int, list[Word]] | None = None
 
     def pass_over(
         self,
@@ -315,6 +327,10 @@ class AlignAttPolicy:
         """Decode the buffer ``audio`` (source seconds ``start_s`` to ``end_s``) after the committed tokens;
         returns the words heard (committed and tentative) and the :class:`Decision`. ``speech_until_s``: source
         time where the voice activity detector last heard speech (None: no detector, the decoder alone decides)."""
+        frames = max(len(audio) // HOP_LENGTH // 2, 1)  # encoder frames of audio, 20 ms each
+        if not final and self.waiting is not None and self.waiting[0] == start_s and frames <= self.waiting[1]:
+            tentative = self.waiting[2]  # too little new audio to free the edge token: decoding would stop there
+            return tentative, Decision([], tentative, None)
         if self.decoder is None:
             self.decoder = AttentionDecoder(model, self.task, self.language or language, self.frame_threshold, self.pad)
         prefix = [t for w in self.in_buffer for t in w.tokens]
@@ -328,6 +344,10 @@ class AlignAttPolicy:
         self.in_buffer += new
         self.committed += [c.word for c in new]
         trim = self._trim(result.ended, bool(tentative), start_s, end_s, speech_until_s, final)
+        self.waiting = None
+        if result.edge is not None and trim is None:
+            wait = frames_to_wait(result.edge.probability, self.frame_threshold, self.task)
+            self.waiting = (start_s, result.edge.frame + wait, [w for w, _ in tentative])
         heard = [c.word for c in new] + [w for w, _ in tentative]
         return heard, Decision([c.word for c in new], [w for w, _ in tentative], trim)
 
@@ -336,6 +356,7 @@ class AlignAttPolicy:
         all but the last ``keep_s`` of the buffer is trimmed, and the committed words in it with it."""
         if any(segments):
             raise ValueError("AlignAttPolicy decodes the buffer itself: call pass_over, not decide, on heard words.")
+        self.waiting = None
         trim = _keep_last(start_s, end_s, 0.0 if final else self.keep_s)
         if trim is not None:
             self.in_buffer = [c for c in self.in_buffer if c.word.end > trim]

@@ -3,14 +3,17 @@
 committed text behind the audio grows. Run from the repository root on an idle machine:
 
     python results/live/translate_lag.py alignatt > results/live/alignatt/translate_base_run1.json
+    python results/live/translate_lag.py alignatt --minutes 6 > results/live/alignatt/translate-6min_base_run1.json
 
 The clip: data/clips prompt_es_1, prompt_fr_1, prompt_it_1, prompt_es_2, prompt_fr_2, prompt_it_2 (Spanish, French,
-Italian read prompts, 4.3 to 8.7 s each), 0.8 s of silence after each, the sequence played four times, cut at 120 s.
+Italian read prompts, 4.3 to 8.7 s each), 0.8 s of silence after each, the sequence played over and over, cut at
+120 s (``--minutes``: longer, to see whether the lag levels off).
 The microphone is simulated in real time, in chunks of live.BROWSER_CHUNK_S (0.25 s, as the speaker page sends).
 Lag of a committed word: source seconds played when it was committed minus its end (its tokens' attended frames);
 "growth" is the slope of a line through the lags over time.
 """
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -22,20 +25,24 @@ import course_utils as cu  # noqa: E402
 from course_utils.captions.listen import Listener
 from course_utils.live import BROWSER_CHUNK_S, SimulatedMicrophone
 
+parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+parser.add_argument("policy", nargs="?", default="alignatt", help="the commit policy (live.POLICIES)")
+parser.add_argument("--minutes", type=float, default=2.0, help="length of the clip")
+args = parser.parse_args()
 NAMES = ("prompt_es_1", "prompt_fr_1", "prompt_it_1", "prompt_es_2", "prompt_fr_2", "prompt_it_2")
 SR = cu.SAMPLE_RATE
 parts = []
-for _ in range(4):
+while sum(map(len, parts)) < args.minutes * 60 * SR:
     for name in NAMES:
         parts += [cu.load_audio(cu.clip(name).path), np.zeros(int(0.8 * SR), np.float32)]
-audio = np.concatenate(parts)[: 120 * SR]
+audio = np.concatenate(parts)[: int(args.minutes * 60 * SR)]
 model = cu.load_model("base")
 posts = []
 listener = Listener(
     model,
     lambda c: posts.append((microphone.clock(), c.committed, c.tentative)),
     "translate",
-    policy=sys.argv[1] if len(sys.argv) > 1 else "alignatt",
+    policy=args.policy,
 )
 listener.warm_up()
 microphone = SimulatedMicrophone(audio, chunk_s=BROWSER_CHUNK_S)
