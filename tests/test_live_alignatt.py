@@ -13,6 +13,7 @@ from whisper.tokenizer import get_tokenizer
 import course_utils as cu
 from course_utils import live
 from course_utils.live.alignatt import (
+    BACKWARD_FRAMES,
     FRAME_THRESHOLD,
     SURE_FRAME_THRESHOLD,
     SURE_PROBABILITY,
@@ -21,6 +22,7 @@ from course_utils.live.alignatt import (
     AttentionDecoder,
     PassResult,
     TokenStep,
+    attends_back,
     frames_to_wait,
     last_token_frame,
     most_attended_frames,
@@ -102,6 +104,16 @@ def test_a_pass_with_too_little_new_audio_to_free_the_edge_token_is_not_decoded(
     policy.pass_over(None, np.zeros(150 * samples, np.float32), 10.5, 13.5)  # the buffer was cut: decoded
     policy.pass_over(None, np.zeros(151 * samples, np.float32), 10.5, 13.52, final=True)  # the last pass: decoded
     assert len(decoder.prefixes) == 4
+
+
+def test_a_token_attending_back_to_words_already_heard_is_a_repeat():
+    press = steps(" Press 8 to jump forwards.", [0, 32, 39, 63, 97, 98])  # heldout_dense, 69.0 to 70.96 s
+    again = steps(" Press", [0])[0]  # the decoder's next token went back to 69.0 s: a repeat
+    assert attends_back(again, press)
+    assert not attends_back(TokenStep(again.token, 98 - BACKWARD_FRAMES), press)  # 1 s back at most: not yet
+    assert attends_back(TokenStep(again.token, 97 - BACKWARD_FRAMES), press)
+    assert not attends_back(TokenStep(again.token, 99), press)  # the next word, forward
+    assert not attends_back(again, [])  # the pass's first token: nothing before it to go back from
 
 
 def test_a_token_the_decoder_is_unsure_of_waits_for_more_audio_than_a_sure_one():

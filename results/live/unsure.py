@@ -7,6 +7,7 @@ passes and the same words. Run from the repository root (the held-out clips firs
     python results/live/unsure.py ~/.cache/whisper-lab-data/heldout/heldout_long.flac --unsure 0    # the rule off
     python results/live/unsure.py dense_speech --missed 3    # AlignAtt's cut for missed speech after 3 s, not at once
     python results/live/unsure.py long_speech --sure 2    # sure tokens wait 0.5 s, as the others
+    python results/live/unsure.py ~/.cache/whisper-lab-data/heldout/heldout_dense.flac --backward 1500    # no token is a repeat
 
 Prints the committed WER against the reference, and the word latency of this ideal schedule (a pass's end minus the
 word's end in an offline transcription with the same model): lower than bench-live's, which adds each pass's time.
@@ -35,6 +36,9 @@ parser.add_argument("--model", default="tiny.en")
 parser.add_argument("--unsure", type=float, default=alignatt.UNSURE_PROBABILITY, help="0: no token waits 1 s")
 parser.add_argument("--sure", type=float, default=alignatt.SURE_PROBABILITY, help="above 1: no token waits 0.4 s")
 parser.add_argument(
+    "--backward", type=int, default=alignatt.BACKWARD_FRAMES, help="frames a token may attend before the one before it"
+)
+parser.add_argument(
     "--missed",
     type=float,
     default=alignatt.MISSED_SPEECH_S["transcribe"],
@@ -50,12 +54,13 @@ audio = cu.load_audio(path)
 model = cu.load_model(args.model)
 alignatt.UNSURE_PROBABILITY = args.unsure  # read by frames_to_wait at every token
 alignatt.SURE_PROBABILITY = args.sure
+alignatt.BACKWARD_FRAMES = args.backward  # read by attends_back at every token
 alignatt.MISSED_SPEECH_S["transcribe"] = args.missed  # read by AlignAttPolicy._trim after every pass
 transcriber = replay(model, "alignatt", audio)  # a pass on every chunk
 committed = [replace(w, committed_at=p.start_s + p.audio_s) for p in transcriber.passes for w in p.commit]
 latencies = commit_latencies(committed, offline_words(model, audio))
 wer = word_error_rate(reference, transcriber.text).wer
 print(
-    f"{path.stem} {args.model} unsure<{args.unsure:g} sure>={args.sure:g}:"
+    f"{path.stem} {args.model} unsure<{args.unsure:g} sure>={args.sure:g} backward {args.backward}:"
     f" WER {100 * wer:.1f} %, latency median {np.median(latencies):.2f} s, p95 {np.percentile(latencies, 95):.2f} s"
 )
