@@ -110,10 +110,13 @@ def test_a_token_attending_back_to_words_already_heard_is_a_repeat():
     press = steps(" Press 8 to jump forwards.", [0, 32, 39, 63, 97, 98])  # heldout_dense, 69.0 to 70.96 s
     again = steps(" Press", [0])[0]  # the decoder's next token went back to 69.0 s: a repeat
     assert attends_back(again, press)
-    assert not attends_back(TokenStep(again.token, 98 - BACKWARD_FRAMES), press)  # 1 s back at most: not yet
-    assert attends_back(TokenStep(again.token, 97 - BACKWARD_FRAMES), press)
+    assert not attends_back(TokenStep(again.token, 97 - BACKWARD_FRAMES), press)  # 1 s back at most: not yet
+    assert attends_back(TokenStep(again.token, 96 - BACKWARD_FRAMES), press)
     assert not attends_back(TokenStep(again.token, 99), press)  # the next word, forward
     assert not attends_back(again, [])  # the pass's first token: nothing before it to go back from
+    jfk = steps(" do for you", [411, 478, 425])  # tiny.en on JFK: " for" overshoots, " you" is no repeat
+    assert not attends_back(jfk[2], jfk[:2])
+    assert attends_back(TokenStep(jfk[2].token, 360), jfk[:2])  # more than 1 s before " do" as well
 
 
 def test_a_token_the_decoder_is_unsure_of_waits_for_more_audio_than_a_sure_one():

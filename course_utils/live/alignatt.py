@@ -62,7 +62,7 @@ VAD_TAIL_S = 0.5  # seconds after the committed words' end in which the VAD may 
 MISSED_SPEECH_S = {"transcribe": 0.0, "translate": 3.0}  # seconds of speech after the committed words that the VAD
 # heard and the decoder did not, before it starts afresh on them; translating, it waits for the next passes to hear
 # them with their sentence's start (English for the end of a sentence alone goes wrong: results/live/translate_replay.py)
-BACKWARD_FRAMES = 50  # encoder frames (1 s): a token attending this far before the one before it hears speech the
+BACKWARD_FRAMES = 50  # encoder frames (1 s): a token attending this far before the two before it hears speech the
 # pass has transcribed already, repeating it ("Press 8 to jump forwards. Press 8 to jump forwards."): it waits
 LOOP_REPEATS = 3  # a run of tokens said this many times in a row is a decoding loop, not speech
 LOOP_TOKENS = 8  # longest run of tokens looked for
@@ -130,7 +130,7 @@ class AttentionDecoder:
     ``MIN_WINDOW``; ``pad=True``: padded to Whisper's 30 s window, which costs as much for any buffer),
     feeds the prompt, the start of transcript and the committed ``prefix`` tokens in one step, then one token at a
     time with the key-value cache; it stops at end-of-text, at a token attending to the last ``frame_threshold``
-    frames (unless ``final``), at a token attending ``BACKWARD_FRAMES`` before the one before it (transcribing), or
+    frames (unless ``final``), at a token attending ``BACKWARD_FRAMES`` before the two before it (transcribing), or
     after ``TOKENS_PER_S`` tokens per second of audio."""
 
     def __init__(
@@ -245,10 +245,11 @@ def frames_to_wait(probability: float, frame_threshold: int = FRAME_THRESHOLD, t
 
 
 def attends_back(step: TokenStep, before: list[TokenStep]) -> bool:
-    """Whether ``step`` attends more than ``BACKWARD_FRAMES`` frames before the token ``before`` it in the pass:
-    speech goes forward, so such a token hears again audio the pass has transcribed already (a repeated phrase).
-    A translation's words may come in another order than the speech's, so a translating pass does not ask."""
-    return bool(before) and step.frame < before[-1].frame - BACKWARD_FRAMES
+    """Whether ``step`` attends more than ``BACKWARD_FRAMES`` frames before both tokens ``before`` it in the pass
+    (one token's attention may overshoot: tiny.en's " for" in JFK attends past " you"): speech goes forward, so such a
+    token hears again audio the pass has transcribed already (a repeated phrase). A translation's words may come in
+    another order than the speech's, so a translating pass does not ask."""
+    return bool(before) and step.frame < min(s.frame for s in before[-2:]) - BACKWARD_FRAMES
 
 
 def repeated_tail(tokens: list[int], times: int = LOOP_REPEATS, longest: int = LOOP_TOKENS) -> int:
