@@ -6,7 +6,7 @@ One row per clip, model, system and run: word latency median, 95th percentile an
 committed text and of the offline transcription against the reference, and dropped samples (the kit's; SimulStreaming
 reads the file, so it drops none by construction). Then one row per live-translation run (translate-unsure: runs 5
 and 6 made before the rule for unsure tokens was limited to transcription; runs 7 to 10 after translation's cut for
-missed speech waited 3 s).
+missed speech waited 3 s; 11 and 12 once passes that cannot commit were skipped; translate-6min: a 6-minute clip).
 """
 
 import json
@@ -18,7 +18,7 @@ SYSTEMS = (  # label, file prefix
     ("SimulStreaming, 1.2 s chunks", "simul_"),
     ("SimulStreaming, 0.5 s chunks", "simul-0.5s_"),
 )
-RUNS = tuple(range(1, 11))  # SimulStreaming: 1 to 4; the kit: 3 and 4, 5 and 6, translation 7 to 10 (anchor.md)
+RUNS = tuple(range(1, 14))  # SimulStreaming: 1 to 4, 11, 12; the kit: 3 to 6, 11 to 13; translation 3 to 12 (anchor.md)
 
 
 def value(number) -> str:
@@ -55,10 +55,13 @@ def translate_rule(prefix: str, run: int) -> str:
         return "unsure rule also translating"
     if run < 5:
         return "before the cut for missed speech"
-    return "cut for missed speech at once" if run < 7 else "waits for 3 s of missed speech"
+    if run < 7:
+        return "cut for missed speech at once"
+    rule = "waits for 3 s of missed speech" + ("" if run < 11 else ", skips passes that cannot commit")
+    return rule + (", a 6-minute clip" if prefix == "translate-6min" else "")
 
 
-for prefix in ("translate", "translate-unsure"):
+for prefix in ("translate", "translate-unsure", "translate-6min"):
     for run in RUNS:
         path = RESULTS / f"{prefix}_base_run{run}.json"
         if path.is_file():
