@@ -160,7 +160,7 @@ class AttentionDecoder:
         """Decode ``audio`` (16 kHz float32, at most 30 s) after the committed ``prefix`` tokens."""
         model = self.model
         num_frames = len(audio) // HOP_LENGTH  # log-Mel frames, 10 ms each
-        frames = max(num_frames // 2, 1)  # encoder frames of real audio, 20 ms each
+        frames = encoder_frames(audio)
         mel = log_mel_window(
             torch.from_numpy(np.ascontiguousarray(audio, np.float32)), model.dims.n_mels, 0, num_frames
         )
@@ -226,6 +226,12 @@ class AttentionDecoder:
     def _head_rows(self, scores: dict[int, torch.Tensor]) -> torch.Tensor:
         """The alignment heads' attention weights of the tokens just fed: (heads, tokens, 1500 frames)."""
         return torch.stack([scores[layer][head].float().softmax(dim=-1) for layer, head in self.heads])
+
+
+def encoder_frames(audio: np.ndarray) -> int:
+    """Encoder frames (20 ms each: two log-Mel frames of ``HOP_LENGTH`` samples) of real audio in ``audio``
+    (16 kHz samples), at least 1."""
+    return max(len(audio) // HOP_LENGTH // 2, 1)
 
 
 def frames_to_wait(probability: float, frame_threshold: int = FRAME_THRESHOLD, task: str = "transcribe") -> int:
@@ -341,7 +347,7 @@ class AlignAttPolicy:
         """Decode the buffer ``audio`` (source seconds ``start_s`` to ``end_s``) after the committed tokens;
         returns the words heard (committed and tentative) and the :class:`Decision`. ``speech_until_s``: source
         time where the voice activity detector last heard speech (None: no detector, the decoder alone decides)."""
-        frames = max(len(audio) // HOP_LENGTH // 2, 1)  # encoder frames of audio, 20 ms each
+        frames = encoder_frames(audio)
         if not final and self.waiting is not None and self.waiting[0] == start_s and frames <= self.waiting[1]:
             tentative = self.waiting[2]  # too little new audio to free the edge token: decoding would stop there
             return tentative, Decision([], tentative, None)
