@@ -36,7 +36,10 @@ parser.add_argument("--model", default="tiny.en")
 parser.add_argument("--unsure", type=float, default=alignatt.UNSURE_PROBABILITY, help="0: no token waits 1 s")
 parser.add_argument("--sure", type=float, default=alignatt.SURE_PROBABILITY, help="above 1: no token waits 0.4 s")
 parser.add_argument(
-    "--backward", type=int, default=alignatt.BACKWARD_FRAMES, help="frames a token may attend before the one before it"
+    "--backward",
+    type=int,
+    default=alignatt.BACKWARD_FRAMES,
+    help="frames a token may attend before both tokens before it",
 )
 parser.add_argument(
     "--missed",
