@@ -5,7 +5,7 @@
 # dense_speech, tiny.en and base, the runs numbered in RUNS (default "1 2"); in run 1 also SimulStreaming tiny.en with
 # 0.5 s chunks;
 # then live translation with base (translate_lag.py), once per run. SIMUL=none: the kit alone; HELDOUT=1: the kit also
-# on the two held-out clips of results/live/heldout.py (built first). Run from the repository root on an idle machine,
+# on the held-out clips of results/live/heldout.py (built first). Run from the repository root on an idle machine,
 # with SimulStreaming checked out and patched at $SIMUL:
 #   git clone https://github.com/ufal/SimulStreaming $SIMUL && git -C $SIMUL checkout 077ea37 && git -C $SIMUL apply results/live/anchor.patch
 set -uo pipefail
@@ -25,7 +25,7 @@ HELDOUT_DIR="$HOME/.cache/whisper-lab-data/heldout"
 CLIPS="long_speech dense_speech"
 if [ "${HELDOUT:-0}" = 1 ]; then
   python results/live/heldout.py
-  CLIPS="$CLIPS heldout_long heldout_dense"
+  CLIPS="$CLIPS heldout_long heldout_dense heldout_long2 heldout_dense2"
 fi
 kit() {  # kit CLIP MODEL NAME: bench-live on a bundled or held-out clip, its JSON to $OUT/NAME.json
   local what=(--clip "$1")

@@ -1,13 +1,15 @@
-"""Two held-out clips for the live benchmarks: audio of the same kinds as long_speech and dense_speech that no live
+"""Held-out clips for the live benchmarks: audio of the same kinds as long_speech and dense_speech that no live
 setting was chosen on. Rebuilt deterministically from the same pinned Debian package as data/build_clips.py
 (Asterisk's US English prompts, voice of Allison Smith, CC-BY-SA-3.0), from prompts that no bundled clip uses:
 
-    python results/live/heldout.py            # writes ~/.cache/whisper-lab-data/heldout/{heldout_long,heldout_dense}.{flac,txt}
+    python results/live/heldout.py            # writes ~/.cache/whisper-lab-data/heldout/CLIP.{flac,txt}
     python -m course_utils bench-live --audio ~/.cache/whisper-lab-data/heldout/heldout_long.flac \\
         --reference ~/.cache/whisper-lab-data/heldout/heldout_long.txt
 
 heldout_long: 10 whole sentences joined by 1.5-2.5 s pauses (long_speech's); heldout_dense: 12 longer prompts
-joined by 0.4-0.8 s pauses (dense_speech's). Needs numpy, soundfile and soxr, as data/build_clips.py does.
+joined by 0.4-0.8 s pauses (dense_speech's). AlignAtt's repeat check (BACKWARD_FRAMES) was chosen on heldout_dense
+after a repeat there, so heldout_long2 and heldout_dense2 (other prompts, made 2026-12-07 after it) are held out
+from every setting. Needs numpy, soundfile and soxr, as data/build_clips.py does.
 """
 
 from __future__ import annotations
@@ -53,6 +55,35 @@ CLIPS = {  # clip id: (prompts, pause range in s, seed)
         ],
         b.DENSE_PAUSE_RANGE_S,
         b.DENSE_SEED + 10,
+    ),
+    "heldout_long2": (
+        [
+            "dir-instr",
+            "agent-alreadyon",
+            "vm-rec-temp",
+            "agent-incorrect",
+            "confbridge-pin",
+            "vm-forward",
+            "privacy-unident",
+            "priv-introsaved",
+            "auth-incorrect",
+            "vm-forward-multiple",
+        ],
+        b.PAUSE_RANGE_S,
+        b.SEED + 11,
+    ),
+    "heldout_dense2": (
+        [
+            "screen-callee-options",
+            "conf-adminmenu",
+            "vm-options",
+            "demo-abouttotry",
+            "demo-moreinfo",
+            "vm-msginstruct",
+            "dir-intro-fn",
+        ],
+        b.DENSE_PAUSE_RANGE_S,
+        b.DENSE_SEED + 11,
     ),
 }
 
