@@ -12,6 +12,7 @@ from whisper.tokenizer import get_tokenizer
 
 import course_utils as cu
 from course_utils import live
+from course_utils.live import alignatt
 from course_utils.live.alignatt import (
     BACKWARD_FRAMES,
     FRAME_THRESHOLD,
@@ -110,13 +111,13 @@ def test_a_token_attending_back_to_words_already_heard_is_a_repeat():
     press = steps(" Press 8 to jump forwards.", [0, 32, 39, 63, 97, 98])  # heldout_dense, 69.0 to 70.96 s
     again = steps(" Press", [0])[0]  # the decoder's next token went back to 69.0 s: a repeat
     assert attends_back(again, press)
-    assert not attends_back(TokenStep(again.token, 97 - BACKWARD_FRAMES), press)  # 1 s back at most: not yet
+    assert not attends_back(TokenStep(again.token, 97 - BACKWARD_FRAMES), press)  # 0.5 s back at most: not yet
     assert attends_back(TokenStep(again.token, 96 - BACKWARD_FRAMES), press)
     assert not attends_back(TokenStep(again.token, 99), press)  # the next word, forward
-    assert not attends_back(again, [])  # the pass's first token: nothing before it to go back from
+    assert not attends_back(again, [])  # nothing before it to go back from
     jfk = steps(" do for you", [411, 478, 425])  # tiny.en on JFK: " for" overshoots, " you" is no repeat
     assert not attends_back(jfk[2], jfk[:2])
-    assert attends_back(TokenStep(jfk[2].token, 360), jfk[:2])  # more than 1 s before " do" as well
+    assert attends_back(TokenStep(jfk[2].token, 360), jfk[:2])  # more than 0.5 s before " do" as well
 
 
 def test_a_token_the_decoder_is_unsure_of_waits_for_more_audio_than_a_sure_one():
@@ -196,6 +197,18 @@ def test_attention_decoder_on_jfk_stops_at_the_end_of_cut_audio_and_finishes_on_
     assert whole.ended and word_error_rate(cu.clip("jfk").transcript, text).wer < 0.1
     frames = [s.frame for s in whole.safe]
     assert frames[-1] > frames[0] and whole.attention.shape[1] == whole.frames
+
+
+def test_a_passes_first_token_is_checked_for_a_repeat_against_the_committed_tokens(tiny_en, jfk_audio, monkeypatch):
+    decoder = AttentionDecoder(tiny_en)
+    prefix = TOKENIZER.encode(" And so my fellow Americans, ask not what your country can do for you,")
+    went_on = decoder.decode(jfk_audio, prefix)
+    assert TOKENIZER.decode([s.token for s in went_on.safe]).startswith(" ask what you")  # forward from the prefix
+    # heldout_long2: after "... use the directory." a pass began "Press 2 to use the directory" again, its first
+    # token attending back to the sentence the prefix ends with; make every new token attend to the audio's start
+    monkeypatch.setattr(alignatt, "last_token_frame", lambda rows, frames: 0)
+    again = decoder.decode(jfk_audio, prefix)
+    assert again.ended and again.safe == [] and again.edge is None  # a repeat: nothing new, nothing tentative
 
 
 def test_a_pause_after_the_committed_words_cuts_the_buffer_but_keeps_the_pause_end():

@@ -14,7 +14,9 @@ Simul-Whisper and ufal/SimulStreaming) needs one pass per piece of new audio, no
   ``UNSURE_PROBABILITY``) is tentative within ``UNSURE_FRAME_THRESHOLD`` frames (1 s) of the end: it waits for
   more of the word that follows it; a token it is sure of (``SURE_PROBABILITY``), within ``SURE_FRAME_THRESHOLD``
   (0.4 s). (Not translating: several English words fit the same speech, so its tokens are less sure by nature, and
-  the wait made live translation fall behind: results/live/unsure.md.)
+  the wait made live translation fall behind: results/live/unsure.md.) Transcribing, a token that attends more
+  than ``BACKWARD_FRAMES`` (0.5 s) before both tokens before it, the committed ones included, begins a repeat of
+  words already heard (speech goes forward): decoding ends there, as at end-of-text.
 
 The buffer is cut where the decoder has finished: in a pause after the committed words (end-of-text and
 ``PAUSE_S`` without a word, keeping the pause's last ``KEEP_AFTER_PAUSE_S``; and, when the live loop has a voice
@@ -62,8 +64,8 @@ VAD_TAIL_S = 0.5  # seconds after the committed words' end in which the VAD may 
 MISSED_SPEECH_S = {"transcribe": 0.0, "translate": 3.0}  # seconds of speech after the committed words that the VAD
 # heard and the decoder did not, before it starts afresh on them; translating, it waits for the next passes to hear
 # them with their sentence's start (English for the end of a sentence alone goes wrong: results/live/translate_replay.py)
-BACKWARD_FRAMES = 50  # encoder frames (1 s): a token attending this far before the two before it hears speech the
-# pass has transcribed already, repeating it ("Press 8 to jump forwards. Press 8 to jump forwards."): it waits
+BACKWARD_FRAMES = 25  # encoder frames (0.5 s): a token attending this far before the two before it hears speech
+# already transcribed, repeating it ("Press 8 to jump forwards. Press 8 to jump forwards."): decoding ends there
 LOOP_REPEATS = 3  # a run of tokens said this many times in a row is a decoding loop, not speech
 LOOP_TOKENS = 8  # longest run of tokens looked for
 TOKENS_PER_S = 8  # most new tokens per second of buffer a pass may decode (speech is about 3 to 4): stops loops
@@ -81,7 +83,7 @@ class TokenStep:
 @dataclass
 class PassResult:
     """What one AlignAtt pass decoded after the committed prefix: ``safe`` tokens, then (if decoding stopped at the
-    audio's end) the ``edge`` token that attends to it; ``ended``: the decoder wrote end-of-text."""
+    audio's end) the ``edge`` token that attends to it; ``ended``: the decoder wrote end-of-text (or began a repeat)."""
 
     safe: list[TokenStep]
     edge: TokenStep | None
@@ -130,8 +132,9 @@ class AttentionDecoder:
     ``MIN_WINDOW``; ``pad=True``: padded to Whisper's 30 s window, which costs as much for any buffer),
     feeds the prompt, the start of transcript and the committed ``prefix`` tokens in one step, then one token at a
     time with the key-value cache; it stops at end-of-text, at a token attending to the last ``frame_threshold``
-    frames (unless ``final``), at a token attending ``BACKWARD_FRAMES`` before the two before it (transcribing), or
-    after ``TOKENS_PER_S`` tokens per second of audio."""
+    frames (unless ``final``), at a token attending ``BACKWARD_FRAMES`` before the two before it, the prefix's
+    included (transcribing: a repeat, dropped as if the decoder had written end-of-text), or after ``TOKENS_PER_S``
+    tokens per second of audio."""
 
     def __init__(
         self,
@@ -191,6 +194,10 @@ class AttentionDecoder:
             with disable_sdpa():
                 logits = model.decoder(tokens, features, kv_cache=cache)
                 rows.append(self._head_rows(scores)[:, len(context) :])
+                heard: list[TokenStep] = []  # the prefix's last two tokens: a pass's first token may be a repeat
+                if prefix and self.task == "transcribe":
+                    prefix_frames = most_attended_frames(rows[0], frames)[-len(prefix) :].tolist()
+                    heard = [TokenStep(t, f) for t, f in zip(prefix[-2:], prefix_frames[-2:])]
                 while len(safe) < limit:
                     step_logits = logits[0, -1].float()
                     step_logits[suppress] = -np.inf
@@ -209,8 +216,8 @@ class AttentionDecoder:
                     if not final and step.frame >= frames - wait:
                         edge = step
                         break
-                    if self.task == "transcribe" and attends_back(step, safe):
-                        edge = step  # a repeat of what the pass heard already: it waits
+                    if self.task == "transcribe" and attends_back(step, heard + safe):
+                        ended = True  # a repeat of words already heard: the decoder has nothing new to say
                         break
                     safe.append(step)
                     looped = repeated_tail(prefix + [s.token for s in safe])
@@ -386,7 +393,7 @@ class AlignAttPolicy:
         self, ended: bool, tentative: bool, start_s: float, end_s: float, speech_until_s: float | None, final: bool
     ) -> float | None:
         """Where to cut the buffer after a pass (module docstring), or None. ``ended``: the decoder wrote
-        end-of-text; ``tentative``: a word waits at the end."""
+        end-of-text (or began a repeat); ``tentative``: a word waits at the end."""
         heard_until = self._heard_until(start_s)
         if final:
             return self._cut_after(len(self.in_buffer)) if self.in_buffer else _keep_last(start_s, end_s, 0.0)

@@ -4,9 +4,9 @@
 # to load the kit's checkpoint: results/live/anchor.patch), interleaved, in real time, on long_speech and
 # dense_speech, tiny.en and base, the runs numbered in RUNS (default "1 2"); in run 1 also SimulStreaming tiny.en with
 # 0.5 s chunks;
-# then live translation with base (translate_lag.py), once per run. SIMUL=none: the kit alone; HELDOUT=1: the kit also
-# on the held-out clips of results/live/heldout.py (built first). Run from the repository root on an idle machine,
-# with SimulStreaming checked out and patched at $SIMUL:
+# then live translation with base (translate_lag.py), once per run (TRANSLATE=0: not). SIMUL=none: the kit alone;
+# HELDOUT=1: the kit also on the held-out clips of results/live/heldout.py (built first; HELDOUT_CLIPS: which). Run
+# from the repository root on an idle machine, with SimulStreaming checked out and patched at $SIMUL:
 #   git clone https://github.com/ufal/SimulStreaming $SIMUL && git -C $SIMUL checkout 077ea37 && git -C $SIMUL apply results/live/anchor.patch
 set -uo pipefail
 RUNS=${RUNS:-"1 2"}
@@ -25,7 +25,7 @@ HELDOUT_DIR="$HOME/.cache/whisper-lab-data/heldout"
 CLIPS="long_speech dense_speech"
 if [ "${HELDOUT:-0}" = 1 ]; then
   python results/live/heldout.py
-  CLIPS="$CLIPS heldout_long heldout_dense heldout_long2 heldout_dense2"
+  CLIPS="$CLIPS ${HELDOUT_CLIPS:-heldout_long heldout_dense heldout_long2 heldout_dense2 heldout_long3 heldout_dense3}"
 fi
 kit() {  # kit CLIP MODEL NAME: bench-live on a bundled or held-out clip, its JSON to $OUT/NAME.json
   local what=(--clip "$1")
@@ -44,5 +44,5 @@ for run in $RUNS; do
       fi
     done
   done
-  python results/live/translate_lag.py alignatt > "$OUT/translate_base_run${run}.json"
+  [ "${TRANSLATE:-1}" = 0 ] || python results/live/translate_lag.py alignatt > "$OUT/translate_base_run${run}.json"
 done

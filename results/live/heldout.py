@@ -8,8 +8,8 @@ setting was chosen on. Rebuilt deterministically from the same pinned Debian pac
 
 heldout_long: 10 whole sentences joined by 1.5-2.5 s pauses (long_speech's); heldout_dense: 12 longer prompts
 joined by 0.4-0.8 s pauses (dense_speech's). AlignAtt's repeat check (BACKWARD_FRAMES) was chosen on heldout_dense
-after a repeat there, so heldout_long2 and heldout_dense2 (other prompts, made 2026-12-07 after it) are held out
-from every setting. Needs numpy, soundfile and soxr, as data/build_clips.py does.
+after a repeat there, and its check of a pass's first tokens and its 0.3 s on heldout_long2 after a repeat there;
+heldout_long3 and heldout_dense3 (other prompts again, made after that) are held out from every setting. Needs numpy, soundfile and soxr, as data/build_clips.py does.
 """
 
 from __future__ import annotations
@@ -85,6 +85,27 @@ CLIPS = {  # clip id: (prompts, pause range in s, seed)
         b.DENSE_PAUSE_RANGE_S,
         b.DENSE_SEED + 11,
     ),
+    "heldout_long3": (
+        [
+            "vm-rec-name",
+            "conf-invalid",
+            "vm-review-nonurgent",
+            "vm-newpassword",
+            "privacy-prompt",
+            "confbridge-only-one",
+            "conf-getconfno",
+            "confbridge-lock-no-join",
+            "agent-newlocation",
+            "speed-dial-empty",
+            "vm-whichbox",
+            "dir-nomore",
+            "vm-msgforwarded",
+            "vm-next",
+        ],
+        b.PAUSE_RANGE_S,
+        b.SEED + 12,
+    ),
+    "heldout_dense3": (["demo-instruct", "conf-usermenu"], b.DENSE_PAUSE_RANGE_S, b.DENSE_SEED + 12),
 }
 
 
