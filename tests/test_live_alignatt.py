@@ -59,13 +59,14 @@ class ScriptedDecoder:
     """Answers each pass with the next scripted :class:`PassResult`, and remembers the prefix it was given."""
 
     def __init__(self, *results: PassResult) -> None:
-        self.results, self.prefixes = list(results), []
+        self.results, self.prefixes, self.heard_frames = list(results), [], []
 
     def tokenizer(self, language: str):
         return TOKENIZER
 
-    def decode(self, audio, prefix, prompt="", final=False) -> PassResult:
+    def decode(self, audio, prefix, prompt="", final=False, heard_frame=None) -> PassResult:
         self.prefixes.append(list(prefix))
+        self.heard_frames.append(heard_frame)
         return self.results.pop(0)
 
 
@@ -199,16 +200,27 @@ def test_attention_decoder_on_jfk_stops_at_the_end_of_cut_audio_and_finishes_on_
     assert frames[-1] > frames[0] and whole.attention.shape[1] == whole.frames
 
 
-def test_a_passes_first_token_is_checked_for_a_repeat_against_the_committed_tokens(tiny_en, jfk_audio, monkeypatch):
+def test_a_passes_first_token_is_checked_for_a_repeat_against_the_last_committed_word(tiny_en, jfk_audio, monkeypatch):
     decoder = AttentionDecoder(tiny_en)
     prefix = TOKENIZER.encode(" And so my fellow Americans, ask not what your country can do for you,")
-    went_on = decoder.decode(jfk_audio, prefix)
-    assert TOKENIZER.decode([s.token for s in went_on.safe]).startswith(" ask what you")  # forward from the prefix
-    # heldout_long2: after "... use the directory." a pass began "Press 2 to use the directory" again, its first
-    # token attending back to the sentence the prefix ends with; make every new token attend to the audio's start
+    you = 425  # the encoder frame " you" attends to in JFK (8.5 s)
+    went_on = decoder.decode(jfk_audio, prefix, heard_frame=you)
+    assert TOKENIZER.decode([s.token for s in went_on.safe]).startswith(" ask what you")  # forward from " you"
+    # heldout_long2: after "... use the directory. Press" a pass began " 1 to enter an extension" again, its first
+    # token attending 3 s back; make every new token attend to the audio's start
     monkeypatch.setattr(alignatt, "last_token_frame", lambda rows, frames: 0)
-    again = decoder.decode(jfk_audio, prefix)
+    again = decoder.decode(jfk_audio, prefix, heard_frame=you)
     assert again.ended and again.safe == [] and again.edge is None  # a repeat: nothing new, nothing tentative
+    assert decoder.decode(jfk_audio, prefix, heard_frame=BACKWARD_FRAMES).safe  # 0.5 s back at most: no repeat
+
+
+def test_the_policy_tells_the_decoder_where_the_last_committed_word_starts():
+    said = steps(" And so my fellow", [10, 30, 45, 60])
+    decoder = ScriptedDecoder(result(said, steps(" Americans", [140])[0]), result([], ended=True))
+    policy = live.AlignAttPolicy(decoder=decoder)
+    policy.pass_over(None, np.zeros(48_000, np.float32), 10.0, 13.0)
+    policy.pass_over(None, np.zeros(56_000, np.float32), 10.0, 13.5)
+    assert decoder.heard_frames == [None, 60]  # nothing committed yet; then " fellow", 10.0 + 60 x 20 ms
 
 
 def test_a_pause_after_the_committed_words_cuts_the_buffer_but_keeps_the_pause_end():

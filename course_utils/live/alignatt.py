@@ -15,8 +15,9 @@ Simul-Whisper and ufal/SimulStreaming) needs one pass per piece of new audio, no
   more of the word that follows it; a token it is sure of (``SURE_PROBABILITY``), within ``SURE_FRAME_THRESHOLD``
   (0.4 s). (Not translating: several English words fit the same speech, so its tokens are less sure by nature, and
   the wait made live translation fall behind: results/live/unsure.md.) Transcribing, a token that attends more
-  than ``BACKWARD_FRAMES`` (0.5 s) before both tokens before it, the committed ones included, begins a repeat of
-  words already heard (speech goes forward): decoding ends there, as at end-of-text.
+  than ``BACKWARD_FRAMES`` (0.5 s) before both tokens before it (a pass's first: before the start of the last
+  committed word, where the pass found it) begins a repeat of words already heard (speech goes forward): decoding
+  ends there, as at end-of-text.
 
 The buffer is cut where the decoder has finished: in a pause after the committed words (end-of-text and
 ``PAUSE_S`` without a word, keeping the pause's last ``KEEP_AFTER_PAUSE_S``; and, when the live loop has a voice
@@ -132,9 +133,9 @@ class AttentionDecoder:
     ``MIN_WINDOW``; ``pad=True``: padded to Whisper's 30 s window, which costs as much for any buffer),
     feeds the prompt, the start of transcript and the committed ``prefix`` tokens in one step, then one token at a
     time with the key-value cache; it stops at end-of-text, at a token attending to the last ``frame_threshold``
-    frames (unless ``final``), at a token attending ``BACKWARD_FRAMES`` before the two before it, the prefix's
-    included (transcribing: a repeat, dropped as if the decoder had written end-of-text), or after ``TOKENS_PER_S``
-    tokens per second of audio."""
+    frames (unless ``final``), at a token attending ``BACKWARD_FRAMES`` before the two before it, or (its first)
+    before the start of the prefix's last word (transcribing: a repeat, dropped as if the decoder had written
+    end-of-text), or after ``TOKENS_PER_S`` tokens per second of audio."""
 
     def __init__(
         self,
@@ -159,8 +160,16 @@ class AttentionDecoder:
         )
 
     @torch.no_grad()
-    def decode(self, audio: np.ndarray, prefix: list[int], prompt: str = "", final: bool = False) -> PassResult:
-        """Decode ``audio`` (16 kHz float32, at most 30 s) after the committed ``prefix`` tokens."""
+    def decode(
+        self,
+        audio: np.ndarray,
+        prefix: list[int],
+        prompt: str = "",
+        final: bool = False,
+        heard_frame: int | None = None,
+    ) -> PassResult:
+        """Decode ``audio`` (16 kHz float32, at most 30 s) after the committed ``prefix`` tokens. ``heard_frame``:
+        the encoder frame where the prefix's last word starts (None: not known), for the check for repeats."""
         model = self.model
         num_frames = len(audio) // HOP_LENGTH  # log-Mel frames, 10 ms each
         frames = encoder_frames(audio)
@@ -194,10 +203,8 @@ class AttentionDecoder:
             with disable_sdpa():
                 logits = model.decoder(tokens, features, kv_cache=cache)
                 rows.append(self._head_rows(scores)[:, len(context) :])
-                heard: list[TokenStep] = []  # the prefix's last two tokens: a pass's first token may be a repeat
-                if prefix and self.task == "transcribe":
-                    prefix_frames = most_attended_frames(rows[0], frames)[-len(prefix) :].tolist()
-                    heard = [TokenStep(t, f) for t, f in zip(prefix[-2:], prefix_frames[-2:])]
+                # where the prefix's last word starts: a pass's first tokens may repeat it, or what came before it
+                heard = [TokenStep(prefix[-1], heard_frame)] if prefix and heard_frame is not None else []
                 while len(safe) < limit:
                     step_logits = logits[0, -1].float()
                     step_logits[suppress] = -np.inf
@@ -361,7 +368,8 @@ class AlignAttPolicy:
         if self.decoder is None:
             self.decoder = AttentionDecoder(model, self.task, self.language or language, self.frame_threshold, self.pad)
         prefix = [t for w in self.in_buffer for t in w.tokens]
-        result = self.last = self.decoder.decode(audio, prefix, prompt, final)
+        heard_frame = round((self.in_buffer[-1].word.start - start_s) / FRAME_S) if self.in_buffer else None
+        result = self.last = self.decoder.decode(audio, prefix, prompt, final, heard_frame)
         tokenizer = self.decoder.tokenizer(result.language)
         steps = result.safe + ([result.edge] if result.edge else [])
         words = _words(tokenizer, steps, start_s, result.frames)

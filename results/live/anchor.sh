@@ -2,11 +2,11 @@
 # The anchor series of results/live/anchor.md: the kit's AlignAtt policy (bench-live at its defaults: AlignAtt,
 # 0.25 s chunks as the browser sends) and ufal/SimulStreaming (as published, its default 1.2 s chunks; patched only
 # to load the kit's checkpoint: results/live/anchor.patch), interleaved, in real time, on long_speech and
-# dense_speech, tiny.en and base, the runs numbered in RUNS (default "1 2"); in run 1 also SimulStreaming tiny.en with
-# 0.5 s chunks;
-# then live translation with base (translate_lag.py), once per run (TRANSLATE=0: not). SIMUL=none: the kit alone;
-# HELDOUT=1: the kit also on the held-out clips of results/live/heldout.py (built first; HELDOUT_CLIPS: which). Run
-# from the repository root on an idle machine, with SimulStreaming checked out and patched at $SIMUL:
+# dense_speech, tiny.en and base (MODELS: which), the runs numbered in RUNS (default "1 2"); in run 1 also
+# SimulStreaming tiny.en with 0.5 s chunks; then live translation with base (translate_lag.py), once per run
+# (TRANSLATE=0: not). SIMUL=none: the kit alone; HELDOUT=1: the kit also on the held-out clips of
+# results/live/heldout.py (built first; HELDOUT_CLIPS: which). Run from the repository root on an idle machine, with
+# SimulStreaming checked out and patched at $SIMUL:
 #   git clone https://github.com/ufal/SimulStreaming $SIMUL && git -C $SIMUL checkout 077ea37 && git -C $SIMUL apply results/live/anchor.patch
 set -uo pipefail
 RUNS=${RUNS:-"1 2"}
@@ -33,7 +33,7 @@ kit() {  # kit CLIP MODEL NAME: bench-live on a bundled or held-out clip, its JS
   python -m course_utils bench-live "${what[@]}" --model "$2" --json --trace "$OUT/$3.jsonl" > "$OUT/$3.json"
 }
 for run in $RUNS; do
-  for model in tiny.en base; do
+  for model in ${MODELS:-tiny.en base}; do
     for clip in $CLIPS; do
       kit "$clip" "$model" "${clip}_${model}_run${run}"
       case $clip in heldout_*) continue ;; esac
