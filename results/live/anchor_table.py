@@ -6,7 +6,7 @@ One row per clip, model, system and run: word latency median, 95th percentile an
 committed text and of the offline transcription against the reference, and dropped samples (the kit's; SimulStreaming
 reads the file, so it drops none by construction). Then one row per live-translation run (translate-unsure: runs 5
 and 6 made before the rule for unsure tokens was limited to transcription; runs 7 to 10 after translation's cut for
-missed speech waited 3 s; 11 to 15 once passes that cannot commit were skipped; translate-6min: a 6-minute clip).
+missed speech waited 3 s; 11, 12 and 14 once passes that cannot commit were skipped; translate-6min: a 6-minute clip).
 """
 
 import json
@@ -18,7 +18,9 @@ SYSTEMS = (  # label, file prefix
     ("SimulStreaming, 1.2 s chunks", "simul_"),
     ("SimulStreaming, 0.5 s chunks", "simul-0.5s_"),
 )
-RUNS = tuple(range(1, 16))  # SimulStreaming: 1 to 4, 11, 12, 14, 15; the kit: 3 to 6, 11 to 15; translation 3 to 15
+CLIPS = ("long_speech", "dense_speech", "heldout_long", "heldout_dense", "heldout_long2", "heldout_dense2")
+CLIPS += ("heldout_long3", "heldout_dense3")  # results/live/heldout.py
+RUNS = tuple(range(1, 20))  # SimulStreaming: 1 to 4, 11, 12, 14; the kit: 3 to 6, 11 to 14, 16, 18, 19 (anchor.md)
 
 
 def value(number) -> str:
@@ -28,7 +30,7 @@ def value(number) -> str:
 print("| model | clip | system | run | median (s) | p95 (s) | max (s) | WER committed / offline | dropped |")
 print("| --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: |")
 for model in ("tiny.en", "base"):
-    for clip in ("long_speech", "dense_speech", "heldout_long", "heldout_dense", "heldout_long2", "heldout_dense2"):
+    for clip in CLIPS:
         for system, prefix in SYSTEMS:
             for run in RUNS:
                 path = RESULTS / f"{prefix}{clip}_{model}_run{run}.json"
