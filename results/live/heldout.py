@@ -1,5 +1,5 @@
-"""Held-out clips for the live benchmarks: audio of the same kinds as long_speech and dense_speech that no live
-setting was chosen on. Rebuilt deterministically from the same pinned Debian package as data/build_clips.py
+"""Held-out clips for the live benchmarks: audio of the same kinds as long_speech and dense_speech, to check live
+settings on audio they were not chosen on. Rebuilt deterministically from the same pinned Debian package as data/build_clips.py
 (Asterisk's US English prompts, voice of Allison Smith, CC-BY-SA-3.0), from prompts that no bundled clip uses:
 
     python results/live/heldout.py            # writes ~/.cache/whisper-lab-data/heldout/CLIP.{flac,txt}
@@ -7,9 +7,11 @@ setting was chosen on. Rebuilt deterministically from the same pinned Debian pac
         --reference ~/.cache/whisper-lab-data/heldout/heldout_long.txt
 
 heldout_long: 10 whole sentences joined by 1.5-2.5 s pauses (long_speech's); heldout_dense: 12 longer prompts
-joined by 0.4-0.8 s pauses (dense_speech's). AlignAtt's repeat check (BACKWARD_FRAMES) was chosen on heldout_dense
-after a repeat there, and its check of a pass's first tokens and its 0.3 s on heldout_long2 after a repeat there;
-heldout_long3 and heldout_dense3 (other prompts again, made after that) are held out from every setting. Needs numpy, soundfile and soxr, as data/build_clips.py does.
+joined by 0.4-0.8 s pauses (dense_speech's); heldout_long2, heldout_dense2, heldout_long3 and heldout_dense3 the
+same with other prompts. AlignAtt's repeat check (BACKWARD_FRAMES) was chosen on heldout_dense after a repeat there,
+and its check of a pass's first token and its 0.5 s on heldout_long2 after a repeat there; heldout_long3 and
+heldout_dense3 (made after that) are held out from every setting. Needs numpy, soundfile and soxr, as
+data/build_clips.py does.
 """
 
 from __future__ import annotations
