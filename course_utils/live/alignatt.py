@@ -16,8 +16,8 @@ Simul-Whisper and ufal/SimulStreaming) needs one pass per piece of new audio, no
   (0.4 s). (Not translating: several English words fit the same speech, so its tokens are less sure by nature, and
   the wait made live translation fall behind: results/live/unsure.md.) Transcribing, a token that attends more
   than ``BACKWARD_FRAMES`` (0.5 s) before both tokens before it (a pass's first: before the start of the last
-  committed word, where the pass found it) begins a repeat of words already heard (speech goes forward): decoding
-  ends there, as at end-of-text.
+  committed word, as the pass that committed it found it) begins a repeat of words already heard (speech goes
+  forward): decoding ends there, as at end-of-text.
 
 The buffer is cut where the decoder has finished: in a pause after the committed words (end-of-text and
 ``PAUSE_S`` without a word, keeping the pause's last ``KEEP_AFTER_PAUSE_S``; and, when the live loop has a voice
@@ -198,13 +198,13 @@ class AttentionDecoder:
         suppress = _suppressed(tokenizer, model.dims.n_vocab)
         safe: list[TokenStep] = []
         edge, ended = None, False
+        # where the prefix's last word starts: a pass's first tokens may repeat it, or what came before it
+        heard = [TokenStep(prefix[-1], heard_frame)] if prefix and heard_frame is not None else []
         limit = int(TOKENS_PER_S * len(audio) / SAMPLE_RATE) + 4
         try:
             with disable_sdpa():
                 logits = model.decoder(tokens, features, kv_cache=cache)
                 rows.append(self._head_rows(scores)[:, len(context) :])
-                # where the prefix's last word starts: a pass's first tokens may repeat it, or what came before it
-                heard = [TokenStep(prefix[-1], heard_frame)] if prefix and heard_frame is not None else []
                 while len(safe) < limit:
                     step_logits = logits[0, -1].float()
                     step_logits[suppress] = -np.inf
@@ -266,9 +266,9 @@ def frames_to_wait(probability: float, frame_threshold: int = FRAME_THRESHOLD, t
 
 def attends_back(step: TokenStep, before: list[TokenStep]) -> bool:
     """Whether ``step`` attends more than ``BACKWARD_FRAMES`` frames before both tokens ``before`` it in the pass
-    (one token's attention may overshoot: tiny.en's " for" in JFK attends past " you"): speech goes forward, so such a
-    token hears again audio the pass has transcribed already (a repeated phrase). A translation's words may come in
-    another order than the speech's, so a translating pass does not ask."""
+    (for its first: the last committed word's first token; one token's attention may overshoot: tiny.en's " for" in
+    JFK attends past " you"): speech goes forward, so such a token hears again audio already transcribed (a repeated
+    phrase). A translation's words may come in another order than the speech's, so a translating pass does not ask."""
     return bool(before) and step.frame < min(s.frame for s in before[-2:]) - BACKWARD_FRAMES
 
 
