@@ -114,6 +114,20 @@ def test_simulated_microphone_late_reader_loses_the_overwritten_samples_and_coun
     assert mic.queue.get_nowait() is None
 
 
+def test_simulated_microphone_lateness_says_when_samples_are_lost():
+    # Reads are due one chunk after the read before (0.2 s here); the card holds 0.4 s, so a read may come 0.2 s
+    # late. Two reads in a row 0.14 s late lose nothing, though the second is 0.28 s behind a fixed timetable.
+    mic = live.SimulatedMicrophone(np.ones(20 * SR, np.float32), chunk_s=1.0, speed=5, device_buffer_s=2.0)
+    spare_s = (mic.capacity / SR - mic.chunk_s) / mic.speed
+    mic.open()
+    for wait_s, loses in [(0.34, False), (0.34, False), (0.5, True)]:
+        dropped = mic.dropped_samples
+        time.sleep(wait_s)
+        mic.tick()
+        assert (mic.lateness_s[-1] > spare_s) == loses == (mic.dropped_samples > dropped), mic.lateness_s
+    mic.stop()
+
+
 def test_simulated_microphone_stops_early_and_ends_its_queue():
     mic = live.SimulatedMicrophone(np.zeros(60 * SR, np.float32), speed=1.0).start()
     time.sleep(0.1)

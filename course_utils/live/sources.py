@@ -63,7 +63,7 @@ class SimulatedMicrophone:
         self.queue = queue if queue is not None else queue_module.Queue()  # chunks, then None
         self.samples_recorded = 0  # samples the sound card captured: put on the queue + dropped
         self.dropped_samples = 0  # samples overwritten before the loop came to read them
-        self.lateness_s: list[float] = []  # for each read, wall seconds it came after its scheduled time
+        self.lateness_s: list[float] = []  # for each read, wall seconds it came later than one chunk after the last
         self.started_at: float | None = None  # time.monotonic() when the audio started playing
         self._next_tick = 0.0
         self._finished = False
@@ -109,7 +109,7 @@ class SimulatedMicrophone:
             raise RuntimeError("Call open() (or start()) before tick().")
         now = time.monotonic()
         self.lateness_s.append(max(0.0, now - self._next_tick))
-        self._next_tick += self.chunk_s / self.speed
+        self._next_tick = now + self.chunk_s / self.speed  # the next read is due one chunk after this one
         captured = min(len(self.audio), int((now - self.started_at) * self.speed * SAMPLE_RATE))
         first_kept = max(self.samples_recorded, captured - self.capacity)  # older samples were overwritten
         self.dropped_samples += first_kept - self.samples_recorded
