@@ -46,10 +46,10 @@ def find_speech(audio: np.ndarray, pad_s: float = VAD_PAD_S, join_s: float = VAD
     never past the audio's last one: Whisper's ``clip_timestamps`` would loop forever on an empty window.
     """
     global _VAD
+    if _VAD is None:
+        _VAD = load_vad()  # imports silero_vad first, keeping torch's threads (the import below is then a lookup)
     from silero_vad import get_speech_timestamps
 
-    if _VAD is None:
-        _VAD = load_vad()
     samples = torch.from_numpy(np.ascontiguousarray(audio, np.float32))
     found = get_speech_timestamps(samples, _VAD, sampling_rate=SAMPLE_RATE)
     total_s = len(audio) // HOP_LENGTH / FRAMES_PER_SECOND

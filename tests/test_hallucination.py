@@ -1,5 +1,8 @@
 """course_utils.hallucination: counting invented words, Wilson intervals, the phrase list, Silero VAD, the manifest."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -19,6 +22,18 @@ from course_utils.hallucination import (
 from course_utils.speech import VAD_EDGE_S, VAD_JOIN_S, find_speech
 
 RESULTS = DATA_DIR.parent / "results" / "hallucination"
+
+
+def test_finding_speech_keeps_torchs_threads():
+    # silero_vad sets torch to one thread when it is imported; a fresh Python shows whether find_speech gives the
+    # caller's setting back (it did not: every cu.transcribe after the first ran Whisper on one thread)
+    code = (
+        "import numpy as np, torch; torch.set_num_threads(2)\n"
+        "from course_utils.speech import find_speech\n"
+        "find_speech(np.zeros(16000, np.float32)); print(torch.get_num_threads())"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=DATA_DIR.parent, check=True)
+    assert done.stdout.split() == ["2"], done.stderr
 
 
 def test_invented_words_are_all_words_where_nothing_is_said_else_the_insertions():
