@@ -18,7 +18,7 @@ from course_utils.transcribe import transcribe_batch
 
 BATCH_SIZE = 8
 model = cu.load_model("tiny.en")
-audio, _ = english_speech([c.id for c in clips() if c.kind == "speech" and c.language == "en"], repeats=1)
+audio, _ = english_speech([c.id for c in clips(kind="speech", language="en")], repeats=1)
 list(transcribe_batch(model, [("warm-up", next(iter(audio.values()))[: 5 * cu.SAMPLE_RATE])], 1, language="en"))
 print("torch threads:", torch.get_num_threads())
 profile = cProfile.Profile()
