@@ -8,6 +8,7 @@ live loop (notebooks/05_live_transcription.ipynb) skips a pass when :class:`Voic
 
 from __future__ import annotations
 
+import bisect
 import math
 
 import numpy as np
@@ -71,7 +72,8 @@ def find_speech(audio: np.ndarray, pad_s: float = VAD_PAD_S, join_s: float = VAD
 class VoiceDetector:
     """Silero VAD on audio as it arrives (the live pipeline's check, notebooks 05 and 08): :meth:`feed` it every
     chunk, then ask :meth:`heard_speech_since` whether speech came after a given sample. It scores each
-    ``VAD_FRAME`` samples once, as they arrive, so a pass costs only the new audio's frames."""
+    ``VAD_FRAME`` samples once, as they arrive, so a pass costs only the new audio's frames; :meth:`speech_from`
+    says where speech began after a given sample."""
 
     def __init__(self, threshold: float = VAD_THRESHOLD) -> None:
         self.threshold = threshold
@@ -79,6 +81,7 @@ class VoiceDetector:
         self._pending = np.zeros(0, np.float32)  # samples not yet scored (less than a frame)
         self.scored = 0  # samples scored so far
         self.speech_until = 0  # sample: end of the last frame that held speech (0: none yet)
+        self._speech_ends: list[int] = []  # samples: the end of every frame that held speech, in order
 
     def feed(self, chunk: np.ndarray) -> None:
         """Score the frames completed by ``chunk`` (16 kHz float32, the next samples of the stream)."""
@@ -89,8 +92,15 @@ class VoiceDetector:
             self.scored += VAD_FRAME
             if self._model(frame, SAMPLE_RATE).item() > self.threshold:
                 self.speech_until = self.scored
+                self._speech_ends.append(self.scored)
         self._pending = self._pending[frames * VAD_FRAME :]
 
     def heard_speech_since(self, sample: int) -> bool:
         """Whether a frame ending after ``sample`` (counted from the start of the stream) held speech."""
         return self.speech_until > sample
+
+    def speech_from(self, sample: int) -> int | None:
+        """Where the first frame that held speech and ends after ``sample`` begins (a sample from the start of the
+        stream; ``sample`` itself when speech was going on there), or None: no speech since."""
+        i = bisect.bisect_right(self._speech_ends, sample)
+        return max(self._speech_ends[i] - VAD_FRAME, sample) if i < len(self._speech_ends) else None

@@ -15,6 +15,7 @@ from course_utils import live
 from course_utils.live import alignatt
 from course_utils.live.alignatt import (
     BACKWARD_FRAMES,
+    BEFORE_SPEECH_FRAMES,
     FRAME_THRESHOLD,
     SURE_FRAME_THRESHOLD,
     SURE_PROBABILITY,
@@ -24,10 +25,12 @@ from course_utils.live.alignatt import (
     PassResult,
     TokenStep,
     attends_back,
+    before_speech,
     frames_to_wait,
     last_token_frame,
     most_attended_frames,
 )
+from course_utils.speech import VoiceDetector
 from course_utils.wer import word_error_rate
 
 TOKENIZER = get_tokenizer(False)  # tiny.en's
@@ -60,13 +63,16 @@ class ScriptedDecoder:
 
     def __init__(self, *results: PassResult) -> None:
         self.results, self.prefixes, self.heard_frames = list(results), [], []
+        self.finals, self.speech_frames = [], []
 
     def tokenizer(self, language: str):
         return TOKENIZER
 
-    def decode(self, audio, prefix, prompt="", final=False, heard_frame=None) -> PassResult:
+    def decode(self, audio, prefix, prompt="", final=False, heard_frame=None, speech_frame=None) -> PassResult:
         self.prefixes.append(list(prefix))
         self.heard_frames.append(heard_frame)
+        self.finals.append(final)
+        self.speech_frames.append(speech_frame)
         return self.results.pop(0)
 
 
@@ -212,6 +218,79 @@ def test_a_passes_first_token_is_checked_for_a_repeat_against_the_last_committed
     again = decoder.decode(jfk_audio, prefix, heard_frame=you)
     assert again.ended and again.safe == [] and again.edge is None  # a repeat: nothing new, nothing tentative
     assert decoder.decode(jfk_audio, prefix, heard_frame=BACKWARD_FRAMES).safe  # 0.5 s back at most: no repeat
+
+
+# run 21 of results/live/anchor.md: after a pause cut, tiny.en's pass on long_speech from 41.791 to 43.291 s (the
+# pause's kept last second, then the first syllable of "he might even") wrote this prompt's "not a young man" again
+PAUSE_PROMPT = (
+    "as not an old-sposed young man. Unless to be rather cold-hearted and rather selfish is to be old-sposed. Had he"
+    " married a more amiable woman he might have been made still more respectable than he was."
+)
+
+
+def test_words_heard_before_the_speech_are_invented_and_end_the_pass(tiny_en):
+    audio = cu.load_audio(cu.clip("long_speech").path)
+    start, end = round(41.791 * cu.SAMPLE_RATE), round(43.291 * cu.SAMPLE_RATE)
+    voice = VoiceDetector()
+    voice.feed(audio[:end])
+    speech_from = voice.speech_from(start)
+    assert 1.0 < (speech_from - start) / cu.SAMPLE_RATE < 1.4  # the VAD hears "he" begin at about 43.1 s
+    speech_frame = round((speech_from - start) / cu.SAMPLE_RATE / alignatt.FRAME_S)
+    decoder = AttentionDecoder(tiny_en)
+    invented = decoder.decode(audio[start:end], [], PAUSE_PROMPT)  # without the check: words on the silence
+    assert "not a young" in TOKENIZER.decode([s.token for s in invented.safe])
+    assert [s.frame < speech_frame - BEFORE_SPEECH_FRAMES for s in invented.safe][:4] == [True] * 4
+    checked = decoder.decode(audio[start:end], [], PAUSE_PROMPT, speech_frame=speech_frame)
+    assert checked.ended and checked.safe == [] and checked.edge is None  # nothing invented, nothing tentative
+
+
+def test_a_token_is_before_the_speech_only_more_than_half_a_second_before_it():
+    assert before_speech(TokenStep(0, 74 - BEFORE_SPEECH_FRAMES), 75)
+    assert not before_speech(TokenStep(0, 75 - BEFORE_SPEECH_FRAMES), 75)
+    assert not before_speech(TokenStep(0, 0), None)  # no VAD: not known
+
+
+def test_the_vad_says_where_speech_began_after_a_sample():
+    voice = VoiceDetector()
+    silence, speech = np.zeros(cu.SAMPLE_RATE, np.float32), cu.load_audio(cu.clip("jfk").path)[: cu.SAMPLE_RATE * 3]
+    voice.feed(np.concatenate([silence, speech, silence]))
+    first = voice.speech_from(0)
+    assert cu.SAMPLE_RATE <= first < 1.6 * cu.SAMPLE_RATE  # JFK's "And so" after a second of silence
+    assert voice.speech_from(2 * cu.SAMPLE_RATE) == 2 * cu.SAMPLE_RATE  # in the middle of speech: there
+    assert voice.speech_from(voice.speech_until) is None  # nothing after the last speech
+
+
+def test_the_policy_tells_the_decoder_where_speech_begins_only_before_anything_is_committed():
+    said = steps(" And so my fellow", [10, 30, 45, 60])
+    decoder = ScriptedDecoder(result(said, steps(" Americans", [140])[0]), result([], ended=True))
+    policy = live.AlignAttPolicy(decoder=decoder)
+    policy.pass_over(None, np.zeros(48_000, np.float32), 10.0, 13.0, speech_until_s=12.9, speech_from_s=10.5)
+    policy.pass_over(None, np.zeros(56_000, np.float32), 10.0, 13.5, speech_until_s=13.4, speech_from_s=10.5)
+    assert decoder.speech_frames == [25, None]  # 0.5 s into the buffer; then words are committed in it
+    translating = ScriptedDecoder(result(said))
+    live.AlignAttPolicy("translate", decoder=translating).pass_over(
+        None, np.zeros(48_000, np.float32), 10.0, 13.0, speech_until_s=12.9, speech_from_s=10.5
+    )
+    assert translating.speech_frames == [None]  # a translation's words may attend anywhere in the sentence
+
+
+def test_once_the_vad_heard_a_second_without_speech_no_word_waits():
+    # heldout_long3, run 21: " code" attended to the end of the buffer through a pause of 3 s, tentative all along
+    said, edge = steps(" the area", [400, 503]), steps(" code", [516])[0]
+    for task, speech_until_s, final in (
+        ("transcribe", 9.95, False),  # speech 0.05 s before the end: " code" may go on
+        ("transcribe", 9.05, False),  # 0.95 s without speech: a pause, but not yet SILENT_END_S
+        ("transcribe", 9.0, True),  # a second: the speech has ended, the pass decodes to end-of-text
+        ("transcribe", None, False),  # no VAD: the decoder alone decides
+        ("translate", 8.0, False),  # translating: only attention decides (results/live/unsure.md)
+    ):
+        decoder = ScriptedDecoder(result(said, edge, frames=525), result(said, edge, frames=537))
+        policy = live.AlignAttPolicy(task, decoder=decoder)
+        policy.pass_over(None, np.zeros(168_000, np.float32), -0.5, 10.0, speech_until_s=speech_until_s)
+        assert decoder.finals == [final], (task, speech_until_s)
+        policy.pass_over(None, np.zeros(171_200, np.float32), -0.5, 10.25, speech_until_s=speech_until_s)
+        # 535 frames: too few to free " code" (skipped) unless the speech has ended (decoded to end-of-text)
+        assert decoder.finals[1:] == ([True] if final or speech_until_s == 9.05 else []), (task, speech_until_s)
 
 
 def test_the_policy_tells_the_decoder_where_the_last_committed_word_starts():

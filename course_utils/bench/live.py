@@ -14,6 +14,8 @@ live pipeline of course_utils.live (threads and a queue) and measures:
   offline transcription against the reference (wer_offline), and of the committed transcript against the
   offline one (wer_vs_offline, the only one without a reference).
 
+The JSON (--json) also records the torch threads the live loop ran on (torch_threads).
+
 Taught in notebooks/05_live_transcription.ipynb.
 """
 
@@ -27,6 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 import whisper
 
 from ..audio import SAMPLE_RATE, load_audio
@@ -118,6 +121,7 @@ def measure(
     model = model if model is not None else load_model(model_name)
     timing = offline_words(model, audio, language)
     offline_text = "".join(w.text for w in timing).strip()
+    threads = torch.get_num_threads()  # the live loop's torch threads (after the offline transcription above)
     started = time.monotonic()
     agreement = policy == "agreement"
     if agreement:
@@ -155,6 +159,7 @@ def measure(
         "policy": policy if trim_sentences else f"{policy} (trimmed after whole segments only)",
         "encoder": "30 s window" if pad else "buffer (10 s at least)",
         "speed": speed,
+        "torch_threads": threads,
         "committed_text": run.text,
         "latencies_s": [round(x, 3) for x in latencies],
     }

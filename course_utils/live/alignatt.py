@@ -17,7 +17,12 @@ Simul-Whisper and ufal/SimulStreaming) needs one pass per piece of new audio, no
   the wait made live translation fall behind: results/live/unsure.md.) Transcribing, a token that attends more
   than ``BACKWARD_FRAMES`` (0.5 s) before both tokens before it (a pass's first: before the start of the last
   committed word, as the pass that committed it found it) begins a repeat of words already heard (speech goes
-  forward): decoding ends there, as at end-of-text.
+  forward): decoding ends there, as at end-of-text. With the live loop's voice activity detector (VAD), transcribing:
+  a token attending more than ``BEFORE_SPEECH_FRAMES`` (0.5 s) before the speech the VAD first heard in a buffer
+  with no committed words hears silence (the end of a pause, kept in the buffer) and is invented, often from the
+  prompt: decoding ends there; and once the VAD has heard no speech for the buffer's last ``SILENT_END_S`` (1 s),
+  the speech has ended, so nothing in the buffer can change and no token is tentative: the pass decodes to
+  end-of-text (a word otherwise keeps attending to the end of the audio through a pause).
 
 The buffer is cut where the decoder has finished: in a pause after the committed words (end-of-text and
 ``PAUSE_S`` without a word, keeping the pause's last ``KEEP_AFTER_PAUSE_S``; and, when the live loop has a voice
@@ -67,6 +72,11 @@ MISSED_SPEECH_S = {"transcribe": 0.0, "translate": 3.0}  # seconds of speech aft
 # them with their sentence's start (English for the end of a sentence alone goes wrong: results/live/translate_replay.py)
 BACKWARD_FRAMES = 25  # encoder frames (0.5 s): a token attending this far before the two before it hears speech
 # already transcribed, repeating it ("Press 8 to jump forwards. Press 8 to jump forwards."): decoding ends there
+BEFORE_SPEECH_FRAMES = 25  # encoder frames (0.5 s): transcribing, with no committed words in the buffer, a token
+# attending this far before the speech the VAD first heard in it hears silence: invented ("I'm not a young man." on
+# the end of a pause, copied from the prompt: results/live/anchor.md, run 21): decoding ends there
+SILENT_END_S = 1.0  # seconds: transcribing, after this long without speech for the VAD (longer than any token waits)
+# the speech has ended: nothing in the buffer can change, so the pass decodes to end-of-text, no token tentative
 LOOP_REPEATS = 3  # a run of tokens said this many times in a row is a decoding loop, not speech
 LOOP_TOKENS = 8  # longest run of tokens looked for
 TOKENS_PER_S = 8  # most new tokens per second of buffer a pass may decode (speech is about 3 to 4): stops loops
@@ -135,7 +145,8 @@ class AttentionDecoder:
     time with the key-value cache; it stops at end-of-text, at a token attending to the last ``frame_threshold``
     frames (unless ``final``), at a token attending ``BACKWARD_FRAMES`` before the two before it, or (its first)
     before the start of the prefix's last word (transcribing: a repeat, dropped as if the decoder had written
-    end-of-text), or after ``TOKENS_PER_S`` tokens per second of audio."""
+    end-of-text), at a token attending ``BEFORE_SPEECH_FRAMES`` before ``speech_frame`` (transcribing: invented on
+    silence, dropped as well), or after ``TOKENS_PER_S`` tokens per second of audio."""
 
     def __init__(
         self,
@@ -167,9 +178,11 @@ class AttentionDecoder:
         prompt: str = "",
         final: bool = False,
         heard_frame: int | None = None,
+        speech_frame: int | None = None,
     ) -> PassResult:
         """Decode ``audio`` (16 kHz float32, at most 30 s) after the committed ``prefix`` tokens. ``heard_frame``:
-        the encoder frame where the prefix's last word starts (None: not known), for the check for repeats."""
+        the encoder frame where the prefix's last word starts (None: not known), for the check for repeats;
+        ``speech_frame``: the encoder frame where the VAD first heard speech in the buffer (None: not known)."""
         model = self.model
         num_frames = len(audio) // HOP_LENGTH  # log-Mel frames, 10 ms each
         frames = encoder_frames(audio)
@@ -223,8 +236,10 @@ class AttentionDecoder:
                     if not final and step.frame >= frames - wait:
                         edge = step
                         break
-                    if self.task == "transcribe" and attends_back(step, heard + safe):
-                        ended = True  # a repeat of words already heard: the decoder has nothing new to say
+                    if self.task == "transcribe" and (
+                        attends_back(step, heard + safe) or before_speech(step, speech_frame)
+                    ):  # a repeat of words already heard, or words on silence: the decoder has nothing new to say
+                        ended = True
                         break
                     safe.append(step)
                     looped = repeated_tail(prefix + [s.token for s in safe])
@@ -270,6 +285,13 @@ def attends_back(step: TokenStep, before: list[TokenStep]) -> bool:
     JFK attends past " you"): speech goes forward, so such a token hears again audio already transcribed (a repeated
     phrase). A translation's words may come in another order than the speech's, so a translating pass does not ask."""
     return bool(before) and step.frame < min(s.frame for s in before[-2:]) - BACKWARD_FRAMES
+
+
+def before_speech(step: TokenStep, speech_frame: int | None) -> bool:
+    """Whether ``step`` attends more than ``BEFORE_SPEECH_FRAMES`` frames before ``speech_frame``, the encoder
+    frame where the VAD first heard speech in the buffer (None: not known): a word there is heard in silence, so
+    it is invented (on the silent end of a pause, tiny.en once wrote the prompt's "not a young man" again)."""
+    return speech_frame is not None and step.frame < speech_frame - BEFORE_SPEECH_FRAMES
 
 
 def repeated_tail(tokens: list[int], times: int = LOOP_REPEATS, longest: int = LOOP_TOKENS) -> int:
@@ -357,19 +379,34 @@ class AlignAttPolicy:
         final: bool = False,
         language: str | None = None,
         speech_until_s: float | None = None,
+        speech_from_s: float | None = None,
     ) -> tuple[list[Word], Decision]:
         """Decode the buffer ``audio`` (source seconds ``start_s`` to ``end_s``) after the committed tokens;
         returns the words heard (committed and tentative) and the :class:`Decision`. ``speech_until_s``: source
-        time where the voice activity detector last heard speech (None: no detector, the decoder alone decides)."""
+        time where the voice activity detector last heard speech, ``speech_from_s``: where it first heard speech
+        in the buffer (None: no detector, the decoder alone decides)."""
         frames = encoder_frames(audio)
-        if not final and self.waiting is not None and self.waiting[0] == start_s and frames <= self.waiting[1]:
+        transcribing = self.task == "transcribe"
+        speech_ended = transcribing and speech_until_s is not None and end_s - speech_until_s >= SILENT_END_S
+        if (
+            not final
+            and not speech_ended
+            and self.waiting is not None
+            and self.waiting[0] == start_s
+            and frames <= self.waiting[1]
+        ):
             tentative = self.waiting[2]  # too little new audio to free the edge token: decoding would stop there
             return tentative, Decision([], tentative, None)
         if self.decoder is None:
             self.decoder = AttentionDecoder(model, self.task, self.language or language, self.frame_threshold, self.pad)
         prefix = [t for w in self.in_buffer for t in w.tokens]
         heard_frame = round((self.in_buffer[-1].word.start - start_s) / FRAME_S) if self.in_buffer else None
-        result = self.last = self.decoder.decode(audio, prefix, prompt, final, heard_frame)
+        speech_frame = None
+        if transcribing and speech_from_s is not None and not self.in_buffer:
+            speech_frame = round((speech_from_s - start_s) / FRAME_S)
+        result = self.last = self.decoder.decode(
+            audio, prefix, prompt, final or speech_ended, heard_frame, speech_frame
+        )
         tokenizer = self.decoder.tokenizer(result.language)
         steps = result.safe + ([result.edge] if result.edge else [])
         words = _words(tokenizer, steps, start_s, result.frames)

@@ -57,7 +57,8 @@ class DecodingPolicy(Protocol):
     """A commit policy that decodes the buffer itself (AlignAtt, ``alignatt``): the live loop hands it the pass
     instead of Whisper's words. ``pass_over`` returns the words heard and the :class:`Decision`; ``decide`` is
     still asked after a skipped pass (silence), with nothing heard. ``speech_until_s``: the source time where the
-    live loop's voice activity detector last heard speech (None without one)."""
+    live loop's voice activity detector last heard speech, ``speech_from_s``: where it first heard speech in the
+    buffer (None without one)."""
 
     name: str
 
@@ -73,6 +74,7 @@ class DecodingPolicy(Protocol):
         final: bool = False,
         language=None,
         speech_until_s: float | None = None,
+        speech_from_s: float | None = None,
     ) -> tuple[list[Word], Decision]: ...
 
 

@@ -162,9 +162,12 @@ class LiveTranscriber:
             segments, compute_s = [], 0.0
             decision = self.policy.decide(segments, start_s, end_s, final=final)
         elif isinstance(self.policy, DecodingPolicy):  # AlignAtt: the policy decodes the buffer itself
-            speech_until_s = None if self.voice is None else self.voice.speech_until / SAMPLE_RATE
+            speech_until_s = speech_from_s = None
+            if self.voice is not None:
+                speech_until_s = self.voice.speech_until / SAMPLE_RATE
+                speech_from_s = self.voice.speech_from(self.buffer.start) / SAMPLE_RATE  # heard since: not None
             heard, decision = self.policy.pass_over(
-                self.model, np.array(audio), start_s, end_s, prompt, final, self.language, speech_until_s
+                self.model, np.array(audio), start_s, end_s, prompt, final, self.language, speech_until_s, speech_from_s
             )
             segments, compute_s = [heard], time.monotonic() - started
         else:
