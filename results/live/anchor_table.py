@@ -20,7 +20,7 @@ SYSTEMS = (  # label, file prefix
 )
 CLIPS = ("long_speech", "dense_speech", "heldout_long", "heldout_dense", "heldout_long2", "heldout_dense2")
 CLIPS += ("heldout_long3", "heldout_dense3")  # results/live/heldout.py
-RUNS = tuple(range(1, 22))  # SimulStreaming: 1 to 4, 11, 12, 14, 20, 21; the kit: 3 to 6, 11 to 14, 16, 18 to 21
+RUNS = tuple(range(1, 24))  # SimulStreaming: 1 to 4, 11, 12, 14, 20 to 23; the kit: 3 to 6, 11 to 14, 16, 18 to 23
 
 
 def value(number) -> str:
