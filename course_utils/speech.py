@@ -80,7 +80,6 @@ class VoiceDetector:
         self._model = load_vad()
         self._pending = np.zeros(0, np.float32)  # samples not yet scored (less than a frame)
         self.scored = 0  # samples scored so far
-        self.speech_until = 0  # sample: end of the last frame that held speech (0: none yet)
         self._speech_ends: list[int] = []  # samples: the end of every frame that held speech, in order
 
     def feed(self, chunk: np.ndarray) -> None:
@@ -91,9 +90,13 @@ class VoiceDetector:
             frame = torch.from_numpy(self._pending[i * VAD_FRAME : (i + 1) * VAD_FRAME])
             self.scored += VAD_FRAME
             if self._model(frame, SAMPLE_RATE).item() > self.threshold:
-                self.speech_until = self.scored
                 self._speech_ends.append(self.scored)
         self._pending = self._pending[frames * VAD_FRAME :]
+
+    @property
+    def speech_until(self) -> int:
+        """Sample (from the start of the stream) where the last frame that held speech ends; 0: none yet."""
+        return self._speech_ends[-1] if self._speech_ends else 0
 
     def heard_speech_since(self, sample: int) -> bool:
         """Whether a frame ending after ``sample`` (counted from the start of the stream) held speech."""
